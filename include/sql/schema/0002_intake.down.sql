@@ -1,0 +1,2 @@
+drop schema if exists curated cascade;
+drop schema if exists intake cascade;
