@@ -37,6 +37,7 @@ class CaughtMail:
     mail_from: str
     rcpt_tos: tuple[str, ...]
     message: EmailMessage
+    raw: bytes = b""
     path: Path | None = None
 
 
@@ -61,7 +62,7 @@ class MailKeeper:
             raw = raw.encode("utf-8")
         message = email.message_from_bytes(raw, policy=email.policy.default)
         path = self._write(raw) if self.maildir else None
-        caught = CaughtMail(str(envelope.mail_from), tuple(envelope.rcpt_tos), message, path)
+        caught = CaughtMail(str(envelope.mail_from), tuple(envelope.rcpt_tos), message, raw, path)
         with self._cond:
             self._caught.append(caught)
             self._cond.notify_all()

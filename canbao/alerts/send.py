@@ -186,6 +186,14 @@ def build_message(
         if ctype is None or encoding is not None:
             ctype = "application/octet-stream"
         maintype, subtype = ctype.split("/", 1)
+        if maintype == "text":
+            # a text part without a charset is read as ASCII: declare UTF-8 when it is,
+            # and send anything else (e.g. a GBK export) as opaque bytes rather than mojibake
+            try:
+                msg.add_attachment(data.decode("utf-8"), subtype=subtype, charset="utf-8", filename=filename)
+                continue
+            except UnicodeDecodeError:
+                maintype, subtype = "application", "octet-stream"
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return msg
 

@@ -105,7 +105,9 @@ class WebhookReceiver:
                 return
 
         self._server = ThreadingHTTPServer((self.host, 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="webhook-receiver", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="webhook-receiver", daemon=True
+        )
         self._thread.start()
         return self
 

@@ -6,7 +6,7 @@ Revision ID: 0003_base
 from canbao.migrations.sqlfile import downgrade_from, upgrade_from
 
 revision = "0003_base"
-down_revision = '0002_intake'
+down_revision = '0002a_gate'
 branch_labels = None
 depends_on = None
 

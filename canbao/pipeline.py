@@ -1,0 +1,113 @@
+"""What the downstream DAG tasks do, in one place: the DAG files stay thin and the
+steps stay callable from the command line and the tests.
+
+Every function reads its settings from the environment (canbao.settings) and
+returns a small JSON-able dict (it travels through XCom).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from canbao.privacy import get_logger
+from canbao.settings import Settings
+
+log = get_logger(__name__)
+
+
+def _settings() -> Settings:
+    return Settings.from_env()
+
+
+def _province_client(s: Settings):
+    from canbao.publication.client import ProvinceClient
+
+    return ProvinceClient(s.province_url, s.node_id, s.node_secret)
+
+
+def _run_id() -> str | None:
+    try:
+        from airflow.sdk import get_current_context
+
+        return get_current_context()["run_id"]
+    except Exception:  # outside a task
+        return None
+
+
+# -- comparison ---------------------------------------------------------------------------------
+
+def prepare_comparison() -> dict:
+    """Reference date, city-wide linkage and duplicate detection, and the scope of this run."""
+    from canbao.comparison import run as comparison
+
+    s = _settings()
+    return comparison.prepare(s.database_url, run_id=_run_id())
+
+
+def comparison_counties(run: dict) -> list[str]:
+    from canbao.comparison import run as comparison
+
+    return comparison.scope_counties(_settings().database_url, run)
+
+
+def classify_county(run: dict, county: str) -> dict:
+    from canbao.comparison import run as comparison
+
+    return comparison.classify_county(_settings().database_url, run, county)
+
+
+def commit_comparison(run: dict, parts: list[dict]) -> dict:
+    from canbao.comparison import run as comparison
+
+    return comparison.commit(_settings().database_url, run, parts)
+
+
+def build_outputs(result: dict) -> dict:
+    """Dispatch tables, rosters (delivered to the towns' SFTP folders), lists, stop-list."""
+    from canbao.outputs.build import build_all
+
+    s = _settings()
+    return build_all(s.database_url, run_id=result.get("run_id"), output_root=s.output_dir, deliver=True)
+
+
+# -- publication --------------------------------------------------------------------------------
+
+def publish() -> dict:
+    from canbao.publication.publisher import publish as send
+
+    s = _settings()
+    summary = send(s.database_url, _province_client(s))
+    return _plain(summary)
+
+
+def pull_feedback() -> dict:
+    from canbao.publication.feedback import pull_feedback as pull
+
+    s = _settings()
+    summary = pull(s.database_url, _province_client(s))
+    result = _plain(summary)
+    result.setdefault("new_items", result.get("stored", result.get("new", 0)))
+    return result
+
+
+# -- monitoring ---------------------------------------------------------------------------------
+
+def check_lateness() -> list[dict]:
+    from canbao.registry import load_registry
+    from canbao.validation.lateness import alert_late, check_late
+
+    s = _settings()
+    late = check_late(s.database_url, load_registry(), dt.datetime.now(dt.timezone.utc))
+    if late:
+        alert_late(s.database_url, late)
+    return [_plain(x) for x in late]
+
+
+def _plain(obj) -> dict:
+    """A dataclass or dict as a JSON-able dict."""
+    import dataclasses
+    import json
+
+    if dataclasses.is_dataclass(obj):
+        obj = dataclasses.asdict(obj)
+    return json.loads(json.dumps(obj, default=str))
