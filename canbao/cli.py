@@ -26,6 +26,7 @@ AREAS = [
     "canbao.province_sandbox.cli",
     "canbao.bench.cli",
     "canbao.demo",
+    "canbao.audit_cli",
 ]
 
 

@@ -14,6 +14,7 @@ from canbao.bench.runner import BenchContext, Figure
 def area_benchmarks() -> dict:
     return {
         "generate_1m": generate_1m,
+        "publish": publish,
     }
 
 
@@ -30,3 +31,16 @@ def generate_1m(ctx: BenchContext) -> Figure:
                   ratio=round(seconds / copy_seconds, 2),
                   goal={"op": "<=", "value": 180 * ctx.scale / 1_000_000, "of": "value"},
                   note=f"{ctx.scale:,} persons; ratio = generate time / COPY time of as many person rows")
+
+
+def publish(ctx: BenchContext) -> Figure:
+    """Records per second published to the provincial sandbox on loopback (signed, gzip, stored)."""
+    from canbao.publication.bench import publish_throughput
+
+    n = max(5_000, min(ctx.scale // 20, 50_000))
+    rate = publish_throughput(ctx.db_url("bench"), n_records=n)
+    copy = ctx.figures["copy_baseline"]
+    return Figure("publish", round(rate, 1), "records/s",
+                  baseline={"name": "copy_baseline", "value": copy.value},
+                  ratio=round(rate / copy.value, 4),
+                  note=f"{n:,} outbox records, batches of 5,000, HMAC-SM3, gzip, sandbox on loopback (SQLite)")

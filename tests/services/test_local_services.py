@@ -47,3 +47,19 @@ def test_platform_account_sees_every_department_with_its_key(sftp_server):
                 "social_insurance", "towns"} <= set(sftp.listdir("/"))
     finally:
         transport.close()
+
+
+def test_audit_trail_is_queryable_by_kind_and_subject(fresh_db_url):
+    from canbao import audit
+    from canbao.audit_cli import query
+
+    engine = sa.create_engine(fresh_db_url)
+    with engine.begin() as conn:
+        audit.record(conn, "gate_decision", "delivery:1", {"outcome": "ACCEPT"})
+        audit.record(conn, "batch_sent", "batch:abc", {"seq": 1})
+    with engine.connect() as conn:
+        events = query(conn, kinds=["batch_sent"])
+        by_subject = query(conn, subject="delivery:")
+    engine.dispose()
+    assert [e["subject"] for e in events] == ["batch:abc"]
+    assert [e["kind"] for e in by_subject] == ["gate_decision"]
