@@ -1,0 +1,365 @@
+"""The comparison run: linkage, base build for a scope, classification, SCD2 merge and outbox.
+
+All the work is SQL (include/sql/comparison/, one model per file); this module only decides the
+order, the parameters and the transaction boundaries:
+
+1. ``prepare``: reference date, staleness warning, city-wide linkage (base.person_link,
+   base.review_queue), the scope (everyone, or who changed) into base.run_scope with each person's
+   county, and the base.run row.
+2. ``county step`` (per county, or all at once): temp models c_scope → c_idmap → c_ps, c_si_person,
+   c_enrollment, c_elsewhere → c_person (classification) → c_record (provincial record, hashes) →
+   merge into base.person_version / base.person_current and publication.outbox in the SAME
+   transaction, plus withdrawal (DELETE, MERGED_DUPLICATE) of persons a reviewer merged away.
+3. ``finish``: counts into base.run.
+
+``run_comparison`` runs the three in one transaction. The Airflow DAG can instead call
+``prepare`` → ``list_counties`` → ``run_county`` (mapped) → ``finish``; each county commits alone.
+A what-if run (a reference date other than the data's) runs in one transaction that is rolled
+back: it reports what the base would say and writes nothing but its base.run row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from canbao.comparison.config import ComparisonConfig, load_config
+from canbao.update import scope as scope_mod
+from canbao.db import engine
+from canbao.paths import read_sql
+from canbao.privacy import get_logger
+
+log = get_logger(__name__)
+
+CATEGORIES = ("DECEASED_ACTIVE", "DUPLICATE", "UNINSURED", "LAPSED", "PARTIAL", "INSURED", "NOT_APPLICABLE")
+
+# Temp models and the indexes the next models join on.
+_INDEXES: dict[str, list[str]] = {
+    "link_obs": ["source, raw_id"],
+    "ps_index": ["person_id", "birth_date"],
+    "link_deterministic": ["source, raw_id"],
+    "link_result": ["raw_id", "source, raw_id"],
+    "c_scope": ["person_id"],
+    "c_idmap": ["raw_id"],
+    "c_ps": ["person_id"],
+    "c_si_person": ["person_id"],
+    "c_enrollment": ["person_id"],
+    "c_elsewhere": ["person_id"],
+    "c_record": ["person_id"],
+    "c_changed": ["person_id"],
+}
+
+
+class NoReferenceDate(RuntimeError):
+    """No accepted public-security delivery yet: there is nothing to compare against."""
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    ref_date: dt.date
+    what_if: bool
+    scope_mode: str
+    scope_size: int = 0
+    versions_written: int = 0
+    rows_refreshed: int = 0
+    withdrawn: int = 0
+    categories: dict[str, int] = field(default_factory=dict)
+    linkage: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    steps: dict[str, float] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["ref_date"] = self.ref_date.isoformat()
+        return d
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+def _model(conn: Connection, name: str, params: dict[str, Any], steps: dict[str, float] | None = None,
+           sql_name: str | None = None) -> int:
+    """Materialise one SQL model as a temp table named after it; returns its row count."""
+    t0 = time.perf_counter()
+    conn.execute(sa.text(f"drop table if exists pg_temp.{name}"))
+    body = read_sql(f"comparison/{sql_name or name}.sql")
+    conn.execute(sa.text(f"create temp table {name} as\n{body}"), params)
+    for i, cols in enumerate(_INDEXES.get(name, [])):
+        conn.execute(sa.text(f"create index {name}_ix{i} on {name} ({cols})"))
+    conn.execute(sa.text(f"analyze {name}"))
+    n = conn.execute(sa.text(f"select count(*) from {name}")).scalar_one()
+    if steps is not None:
+        steps[name] = round(time.perf_counter() - t0, 3)
+    return int(n)
+
+
+def _exec(conn: Connection, name: str, params: dict[str, Any], steps: dict[str, float] | None = None) -> int:
+    t0 = time.perf_counter()
+    result = conn.execute(sa.text(read_sql(f"comparison/{name}.sql")), params)
+    if steps is not None:
+        steps[name] = round(time.perf_counter() - t0, 3)
+    return int(result.rowcount or 0)
+
+
+def _table_exists(conn: Connection, qualified: str) -> bool:
+    return conn.execute(sa.text("select to_regclass(:t) is not null"), {"t": qualified}).scalar_one()
+
+
+def reference_date(conn: Connection) -> dt.date:
+    """The as_of of the latest accepted public-security delivery."""
+    ref = conn.execute(sa.text(read_sql("comparison/ref_date.sql"))).scalar_one()
+    if ref is None:
+        raise NoReferenceDate("no accepted public-security delivery: nothing to compare against yet")
+    return ref
+
+
+def _previous_run(conn: Connection) -> dict[str, Any] | None:
+    row = conn.execute(sa.text(
+        "select run_id, ref_date, max_delivery_id, started_at, counts from base.run "
+        "where not what_if and finished_at is not null order by started_at desc, run_id desc limit 1"
+    )).mappings().first()
+    return dict(row) if row else None
+
+
+# -- step 1: prepare ----------------------------------------------------------------------------
+
+def _prepare(conn: Connection, *, run_id: str, ref_date: dt.date | None, what_if: bool, scope: str,
+             config: ComparisonConfig, now: dt.datetime, summary_steps: dict[str, float]) -> RunSummary:
+    data_ref = reference_date(conn)
+    if ref_date is None:
+        ref_date = data_ref
+    elif ref_date != data_ref:
+        what_if = True
+    warnings: list[str] = []
+
+    si_as_of = conn.execute(sa.text(read_sql("comparison/si_as_of.sql"))).scalar_one()
+    si_stale = si_as_of is None or (ref_date - si_as_of).days > config.si_stale_days
+    if si_stale:
+        warnings.append(
+            f"social insurance data dated {si_as_of} are more than {config.si_stale_days} days older than "
+            f"the reference date {ref_date}: nobody is called lapsed for unpaid months in this run"
+        )
+        log.warning(warnings[-1])
+
+    params = config.params() | {"run_id": run_id, "ref_date": ref_date, "now": now}
+    prev = _previous_run(conn)
+    mode = scope_mod.choose_mode(scope, prev, ref_date, config.fingerprint(), si_stale)
+    max_delivery_id = conn.execute(sa.text("select coalesce(max(delivery_id), 0) from curated.change_log")).scalar_one()
+
+    # linkage, city-wide
+    n_obs = _model(conn, "link_obs", params, summary_steps)
+    _model(conn, "ps_index", params, summary_steps)
+    _model(conn, "link_deterministic", params, summary_steps)
+    _model(conn, "link_probabilistic", params, summary_steps)
+    _model(conn, "link_result", params, summary_steps)
+    _model(conn, "link_changes", params, summary_steps)
+    _exec(conn, "person_link_delete", params, summary_steps)
+    _exec(conn, "person_link_upsert", params, summary_steps)
+    _exec(conn, "review_queue_upsert", params, summary_steps)
+    _exec(conn, "review_queue_close", params, summary_steps)
+    linkage = dict(conn.execute(sa.text(
+        "select coalesce(case when outcome = 'LINKED' then method end, outcome), count(*) "
+        "from link_result where source <> '*' group by 1"
+    )).all())
+    linkage["observed"] = n_obs
+
+    # scope
+    if mode == "FULL":
+        _model(conn, "scope_person", params, summary_steps, sql_name="scope_universe")
+    else:
+        inc = scope_mod.scope_params(params, prev)
+        _model(conn, "scope_person", inc, summary_steps, sql_name="scope_incremental")
+        scope_mod.add_feedback_scope(conn, inc)
+    conn.execute(sa.text("delete from base.run_scope where run_id <> :run_id"), params)
+    _exec(conn, "run_scope_insert", params, summary_steps)
+    scope_size = conn.execute(sa.text("select count(*) from base.run_scope where run_id = :run_id"),
+                              params).scalar_one()
+
+    counts = {"config": config.fingerprint(), "si_stale": si_stale, "linkage": linkage}
+    conn.execute(sa.text(
+        "insert into base.run (run_id, ref_date, what_if, scope_mode, scope_size, max_delivery_id, counts, "
+        "warnings, started_at) values (:run_id, :ref_date, :what_if, :mode, :size, :maxd, cast(:counts as jsonb), "
+        "cast(:warnings as jsonb), :now)"
+    ), params | {"what_if": what_if, "mode": mode, "size": scope_size, "maxd": max_delivery_id,
+                 "counts": _json(counts), "warnings": _json(warnings)})
+    return RunSummary(run_id=run_id, ref_date=ref_date, what_if=what_if, scope_mode=mode,
+                      scope_size=int(scope_size), linkage=linkage, warnings=warnings, steps=summary_steps)
+
+
+def _json(value: Any) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False, default=str, sort_keys=True)
+
+
+def _run_params(conn: Connection, run_id: str, config: ComparisonConfig) -> dict[str, Any]:
+    row = conn.execute(sa.text("select ref_date, what_if, counts, started_at from base.run where run_id = :r"),
+                       {"r": run_id}).mappings().one()
+    return config.params() | {
+        "run_id": run_id, "ref_date": row["ref_date"], "now": row["started_at"],
+        "si_stale": bool((row["counts"] or {}).get("si_stale")), "what_if": row["what_if"],
+    }
+
+
+# -- step 2: one county (or everyone) ----------------------------------------------------------------
+
+def _county_step(conn: Connection, params: dict[str, Any], county: str | None, steps: dict[str, float],
+                 write: bool) -> dict[str, int]:
+    p = params | {"county": county}
+    _model(conn, "c_scope", p, steps)
+    _model(conn, "c_idmap", p, steps)
+    _model(conn, "c_ps", p, steps)
+    _model(conn, "c_si_person", p, steps)
+    _model(conn, "c_enrollment", p, steps)
+    if _table_exists(conn, "publication.feedback"):
+        _model(conn, "c_elsewhere", p, steps)
+    else:
+        _model(conn, "c_elsewhere", p, steps, sql_name="c_elsewhere_none")
+    _model(conn, "c_person", p, steps)
+    _model(conn, "c_record", p, steps)
+    result = {"versions": 0, "refreshed": 0, "withdrawn": 0}
+    if not write:
+        return result
+    changed = _model(conn, "c_changed", p, steps)
+    withdrawn = _model(conn, "c_merged_away", p, steps)
+    outbox = _table_exists(conn, "publication.outbox")
+    _exec(conn, "merge_version_close", p, steps)
+    versions = _exec(conn, "merge_version_insert", p, steps)
+    if outbox:
+        _exec(conn, "merge_outbox_insert", p, steps)
+    _exec(conn, "merge_current_upsert", p, steps)
+    if withdrawn:
+        _exec(conn, "merge_withdraw_version", p, steps)
+        if outbox:
+            _exec(conn, "merge_withdraw_outbox", p, steps)
+        _exec(conn, "merge_withdraw_current", p, steps)
+    result.update(versions=versions, refreshed=changed - versions, withdrawn=withdrawn)
+    return result
+
+
+def _categories(conn: Connection, from_temp: bool) -> dict[str, int]:
+    sql = ("select category, count(*) from c_record group by 1" if from_temp
+           else "select category, count(*) from base.person_current group by 1")
+    return {k: int(v) for k, v in conn.execute(sa.text(sql)).all()}
+
+
+# -- public API -----------------------------------------------------------------------------------
+
+def new_run_id() -> str:
+    return "cmp-" + dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+def run_comparison(db_url: str | None = None, ref_date: dt.date | None = None, what_if: bool = False,
+                   scope: str = "auto", run_id: str | None = None,
+                   config: ComparisonConfig | None = None) -> RunSummary:
+    """One whole comparison run in one transaction (see the module docstring)."""
+    if scope not in ("auto", "full"):
+        raise ValueError("scope must be 'auto' or 'full'")
+    config = config or load_config()
+    run_id = run_id or new_run_id()
+    t0 = time.perf_counter()
+    steps: dict[str, float] = {}
+    with engine(db_url).connect() as conn:
+        trans = conn.begin()
+        now = conn.execute(sa.text("select now()")).scalar_one()
+        try:
+            summary = _prepare(conn, run_id=run_id, ref_date=ref_date, what_if=what_if, scope=scope,
+                               config=config, now=now, summary_steps=steps)
+            params = config.params() | {"run_id": run_id, "ref_date": summary.ref_date, "now": now,
+                                        "si_stale": bool(summary.warnings)}
+            written = _county_step(conn, params, None, steps, write=not summary.what_if)
+            summary.versions_written = written["versions"]
+            summary.rows_refreshed = written["refreshed"]
+            summary.withdrawn = written["withdrawn"]
+            if summary.what_if:
+                summary.categories = _categories(conn, from_temp=True)
+                trans.rollback()
+            else:
+                summary.categories = _categories(conn, from_temp=False)
+                _finish_row(conn, summary)
+                trans.commit()
+        except Exception:
+            trans.rollback()
+            raise
+    summary.seconds = round(time.perf_counter() - t0, 3)
+    if summary.what_if:
+        _record_what_if(db_url, summary, now)
+    log.info("comparison run %s (%s, ref %s, scope %s): %d versions, categories %s",
+             run_id, summary.scope_mode, summary.ref_date, summary.scope_size, summary.versions_written,
+             summary.categories)
+    return summary
+
+
+def _finish_row(conn: Connection, summary: RunSummary) -> None:
+    conn.execute(sa.text(
+        "update base.run set finished_at = clock_timestamp(), "
+        "counts = counts || cast(:counts as jsonb) where run_id = :run_id"
+    ), {"run_id": summary.run_id, "counts": _json({
+        "categories": summary.categories, "versions": summary.versions_written,
+        "refreshed": summary.rows_refreshed, "withdrawn": summary.withdrawn})})
+
+
+def _record_what_if(db_url: str | None, summary: RunSummary, now: dt.datetime) -> None:
+    """A what-if run leaves only its base.run row (what it would have said)."""
+    with engine(db_url).begin() as conn:
+        conn.execute(sa.text(
+            "insert into base.run (run_id, ref_date, what_if, scope_mode, scope_size, counts, warnings, "
+            "started_at, finished_at) values (:run_id, :ref_date, true, :mode, :size, cast(:counts as jsonb), "
+            "cast(:warnings as jsonb), :now, clock_timestamp()) on conflict (run_id) do nothing"
+        ), {"run_id": summary.run_id, "ref_date": summary.ref_date, "mode": summary.scope_mode,
+            "size": summary.scope_size, "now": now, "warnings": _json(summary.warnings),
+            "counts": _json({"categories": summary.categories, "linkage": summary.linkage})})
+
+
+# -- the DAG's per-county API ---------------------------------------------------------------------
+
+def prepare(db_url: str | None = None, scope: str = "auto", run_id: str | None = None,
+            config: ComparisonConfig | None = None) -> str:
+    """Linkage and scope for a run whose county steps run separately; commits; returns the run id."""
+    config = config or load_config()
+    run_id = run_id or new_run_id()
+    with engine(db_url).begin() as conn:
+        now = conn.execute(sa.text("select now()")).scalar_one()
+        _prepare(conn, run_id=run_id, ref_date=None, what_if=False, scope=scope, config=config, now=now,
+                 summary_steps={})
+    return run_id
+
+
+def list_counties(db_url: str | None = None, run_id: str | None = None) -> list[str]:
+    """Counties of a prepared run's scope ('' = persons with no county here, e.g. registered elsewhere)."""
+    with engine(db_url).connect() as conn:
+        if run_id is None:
+            run_id = conn.execute(sa.text(
+                "select run_id from base.run where not what_if order by started_at desc limit 1")).scalar_one()
+        return [r[0] for r in conn.execute(sa.text(
+            "select distinct county_code from base.run_scope where run_id = :r order by 1"), {"r": run_id})]
+
+
+def run_county(db_url: str | None, run_id: str, county: str, config: ComparisonConfig | None = None) -> dict:
+    """Build, classify and merge one county of a prepared run, in its own transaction (idempotent)."""
+    config = config or load_config()
+    with engine(db_url).begin() as conn:
+        params = _run_params(conn, run_id, config)
+        return _county_step(conn, params, county, {}, write=True)
+
+
+def finish(db_url: str | None, run_id: str) -> RunSummary:
+    """Close a prepared run: counts into base.run."""
+    with engine(db_url).begin() as conn:
+        row = conn.execute(sa.text("select * from base.run where run_id = :r"), {"r": run_id}).mappings().one()
+        summary = RunSummary(run_id=run_id, ref_date=row["ref_date"], what_if=row["what_if"],
+                             scope_mode=row["scope_mode"], scope_size=row["scope_size"] or 0,
+                             warnings=list(row["warnings"] or []))
+        summary.categories = _categories(conn, from_temp=False)
+        summary.versions_written = conn.execute(sa.text(
+            "select count(*) from base.person_version where run_id = :r and record is not null"),
+            {"r": run_id}).scalar_one()
+        _finish_row(conn, summary)
+    return summary

@@ -1,0 +1,2 @@
+-- Undo 0003_base.
+drop schema if exists base cascade;
