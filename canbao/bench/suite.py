@@ -14,6 +14,7 @@ from canbao.bench.runner import BenchContext, Figure
 def area_benchmarks() -> dict:
     return {
         "generate_1m": generate_1m,
+        "gate": gate,
         "publish": publish,
     }
 
@@ -44,3 +45,16 @@ def publish(ctx: BenchContext) -> Figure:
                   baseline={"name": "copy_baseline", "value": copy.value},
                   ratio=round(rate / copy.value, 4),
                   note=f"{n:,} outbox records, batches of 5,000, HMAC-SM3, gzip, sandbox on loopback (SQLite)")
+
+
+def gate(ctx: BenchContext) -> Figure:
+    """The quality gate over a public-security snapshot vs one hand-written SQL query checking the same rules."""
+    from canbao.validation.bench import gate_vs_query
+
+    result = gate_vs_query(ctx.migrated_db_url("bench_gate"), rows=ctx.scale, repeat=1)
+    return Figure("gate", round(result["gate"], 3), "x",
+                  baseline={"name": "one_scan_query_s", "value": round(result["query_s"], 2)},
+                  ratio=round(result["gate"], 3),
+                  goal={"op": "<=", "value": 3, "of": "ratio"},
+                  note=f"{ctx.scale:,} rows; gate {result["gate_s"]:.2f} s vs one-scan query "
+                       f"{result.get('query_seconds', 0):.2f} s")

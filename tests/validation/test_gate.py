@@ -255,3 +255,16 @@ def test_bench_reports_the_gate_to_query_ratio(fresh_db_url):
 
     assert figures["rows"] == 2000 and figures["rejected"] == 2 and figures["ratio"] > 0
     assert fetch(fresh_db_url, "select count(*) as n from intake.stg_ps_person") == [{"n": 0}]
+
+
+def test_promote_refuses_a_snapshot_older_than_the_newest_promoted_one(gate_env):
+    from canbao.validation.promote import StaleDelivery, promote
+
+    url = gate_env["db_url"]
+    gate(gate_env, PS_HOUSEHOLD, staged_delivery(url, PS_HOUSEHOLD, AS_OF, [person(i) for i in range(1, 4)]))
+    d = staged_delivery(url, PS_HOUSEHOLD, AS_OF - dt.timedelta(days=1), [person(i) for i in range(1, 3)])
+
+    with pytest.raises(StaleDelivery):
+        promote(url, PS_HOUSEHOLD, d)
+    assert fetch(url, "select count(*) as n from curated.ps_person where absent_since is not null") == [{"n": 0}]
+    assert fetch(url, "select state from intake.delivery where delivery_id = :d", d=d) == [{"state": "STAGED"}]
