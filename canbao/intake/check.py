@@ -33,6 +33,7 @@ class CheckReport:
     bad: str | None = None
     suite: str | None = None   # offline suite verdict text, if it ran
     encoding: str = ""
+    unmapped: list[str] = field(default_factory=list)
 
     def render(self) -> str:
         lines = [f"数据源 feed: {self.feed}   文件 file: {self.file}"]
@@ -41,6 +42,8 @@ class CheckReport:
         else:
             lines.append(f"编码 encoding: {self.encoding}   数据行 rows: {self.rows}   "
                          f"有问题的行 rows with rejects: {self.rejected_rows}")
+            if self.unmapped:
+                lines.append("未使用的列 columns not mapped (ignored): " + ", ".join(self.unmapped))
             for rule, n in self.rules.most_common():
                 lines.append(f"  - {rule}: {n}")
         if self.suite:
@@ -119,6 +122,7 @@ def check_file(feed: Feed, path: str | Path, manifest: str | Path | None = None,
         if offline is None or not hasattr(offline, "check_dataframe"):
             report.suite = "（离线质量检查未安装 / offline suite not installed: parse checks only）"
         report.rows, report.rejected_rows, report.encoding = stats.rows, stats.rejected_rows, stats.encoding
+        report.unmapped = stats.unmapped_columns
         if expected_rows is not None and stats.rows != expected_rows:
             code = "TRUNCATED" if stats.rows < expected_rows else "ROW_COUNT_MISMATCH"
             raise BadDelivery(code, f"{stats.rows} data rows parsed, {expected_rows} declared")

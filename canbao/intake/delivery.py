@@ -126,6 +126,27 @@ def _check_manifest(feed: Feed, cand: Candidate, doc: dict[str, Any]) -> None:
             raise BadDelivery("NO_AS_OF", "manifest 'as_of' is not YYYY-MM-DD") from None
 
 
+def feed_folders(feed: Feed, sftp) -> list[str]:
+    """The feed's folder, or every folder matching it when it has glob segments (``/towns/*/returns``)."""
+    parts = [p for p in feed.sftp.folder.split("/") if p]
+    folders = ["/"]
+    for part in parts:
+        if not any(c in part for c in "*?["):
+            folders = [posixpath.join(f, part) for f in folders]
+            continue
+        matched = []
+        for f in folders:
+            try:
+                entries = sftp.listdir_attr(f)
+            except OSError:
+                continue
+            matched += [posixpath.join(f, a.filename) for a in entries
+                        if safe_name(a.filename) and a.st_mode is not None and stat.S_ISDIR(a.st_mode)
+                        and fnmatchcase(a.filename, part)]
+        folders = sorted(matched)
+    return folders
+
+
 def discover(feed: Feed, sftp=None) -> list[Candidate]:
     """Complete deliveries in the feed's folder, in processing order (as_of, then file name).
 
@@ -136,7 +157,14 @@ def discover(feed: Feed, sftp=None) -> list[Candidate]:
     if sftp is None:
         with sftp_hook(feed).get_managed_conn() as conn:
             return discover(feed, conn)
-    entries = {a.filename: a for a in sftp.listdir_attr(feed.sftp.folder)}
+    found: list[Candidate] = []
+    for folder in feed_folders(feed, sftp):
+        found += _discover_in(feed, sftp, folder)
+    return sorted(found, key=Candidate.sort_key)
+
+
+def _discover_in(feed: Feed, sftp, folder: str) -> list[Candidate]:
+    entries = {a.filename: a for a in sftp.listdir_attr(folder)}
     suffix = feed.completion.suffix
     found: list[Candidate] = []
     for name, attr in entries.items():
@@ -146,7 +174,7 @@ def discover(feed: Feed, sftp=None) -> list[Candidate]:
         proof = entries.get(proof_name)
         if proof is None:
             continue  # not delivered yet: never read a data file without its proof
-        cand = Candidate(feed.name, feed.sftp.folder, name, proof_name, listed_bytes=attr.st_size)
+        cand = Candidate(feed.name, folder, name, proof_name, listed_bytes=attr.st_size)
         try:
             if not safe_name(name) or not safe_name(proof_name):
                 raise BadDelivery("PATH_TRAVERSAL", "file name is a path")
@@ -167,7 +195,7 @@ def discover(feed: Feed, sftp=None) -> list[Candidate]:
         except BadDelivery as bad:
             cand.error_code, cand.error_message = bad.code, str(bad)
         found.append(cand)
-    return sorted(found, key=Candidate.sort_key)
+    return found
 
 
 def archive_dir() -> Path:

@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from itertools import repeat
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +70,7 @@ class ParseStats:
     rejected_rows: int = 0
     encoding: str = ""
     columns: list[str] = field(default_factory=list)
+    unmapped_columns: list[str] = field(default_factory=list)  # header names the mapping does not use
 
 
 def escape_copy(text: str) -> str:
@@ -341,6 +342,12 @@ class RowPlan:
         target = feed.target_def
         self.columns = [c for c, _ in target.columns()]
         index = self._resolve(feed, header)
+        # Named columns the mapping does not use are read past (departments add columns such as 序号 or
+        # 签名); they are reported, never loaded. Files read by position have no such freedom: there an
+        # extra column shifts the layout, and parse_file refuses it.
+        used = {str(spec.column) for spec in feed.columns.values()}
+        self.unmapped = ([h.strip() for h in header if h.strip() and to_halfwidth(h).strip().lstrip("\ufeff") not in used]
+                         if header is not None and feed.format.type != "fixed_width" else [])
         self.width = (len(header) if header is not None else max(index.values(), default=-1) + 1)
         self.slots: dict[str, Slot] = {}
         iso_fallback = feed.format.type == "excel"
@@ -400,10 +407,9 @@ class RowPlan:
         missing = sorted({c for c in wanted.values() if c not in clean})
         if missing:
             raise BadDelivery("MISSING_COLUMNS", "missing: " + ", ".join(missing))
-        used = set(wanted.values())
-        extra = [h for h in clean if h and h not in used]
-        if extra:
-            raise BadDelivery("EXTRA_COLUMNS", "not in the mapping: " + ", ".join(extra[:20]))
+        dupes = sorted({c for c in wanted.values() if clean.count(c) > 1})
+        if dupes:
+            raise BadDelivery("EXTRA_COLUMNS", "column named more than once: " + ", ".join(dupes))
         return {f: clean.index(c) for f, c in wanted.items()}
 
     def convert(self, rec: list[str], source_row: int, rejects: list[tuple[int, str, str]]) -> str:
@@ -537,6 +543,15 @@ def parse_file(feed: Feed, path: str | Path, delivery_id: int | None = None, as_
             return
     plan = RowPlan(feed, header if feed.format.type != "fixed_width" else None)
     stats.columns = plan.columns
+    stats.unmapped_columns = plan.unmapped
+    if header is None and feed.format.type == "csv":
+        first = next(recs, None)
+        if first is not None:
+            if len(first) < plan.width:
+                raise BadDelivery("MISSING_COLUMNS", f"{len(first)} fields, the mapping reads {plan.width}")
+            if len(first) > plan.width:
+                raise BadDelivery("EXTRA_COLUMNS", f"{len(first)} fields, the mapping knows {plan.width}")
+            recs = chain([first], recs)
     lead = str(delivery_id) if delivery_id is not None else NULL
     day = as_of.isoformat() if as_of is not None else NULL
     converter = BatchConverter(plan)

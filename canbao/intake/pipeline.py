@@ -217,11 +217,17 @@ def stage_and_gate(url: str, feed: Feed, delivery_id: int, archive_path: Path, c
         return outcome
     log.info("%s: delivery %s staged %s rows (%s with parse rejects)", feed.name, delivery_id, stats.rows,
              stats.rejected_rows)
+    if stats.unmapped_columns:
+        log.info("%s: delivery %s has columns the mapping does not use: %s", feed.name, delivery_id,
+                 ", ".join(stats.unmapped_columns))
     if gate:
         run_gate(url, feed, delivery_id, run_id)
     state = delivery_state(url, delivery_id)
-    return Outcome(feed.name, file_name, state["state"], delivery_id, rows=stats.rows,
-                   rejected_rows=stats.rejected_rows, message=state.get("reason"))
+    outcome = Outcome(feed.name, file_name, state["state"], delivery_id, rows=stats.rows,
+                      rejected_rows=stats.rejected_rows, message=state.get("reason"))
+    if gate:  # accepted, accepted with rejects or quarantined: the department hears either way
+        issue_receipt(url, feed, outcome)
+    return outcome
 
 
 def process_feed(feed: Feed, run_id: str | None = None, db_url: str | None = None, gate: bool = True) -> list[Outcome]:

@@ -174,9 +174,26 @@ def test_missing_columns_are_a_bad_delivery(registry, tmp_path):
     assert bad_code(registry["ps_household"], write(tmp_path, "a.txt", text.encode("gbk"))) == "MISSING_COLUMNS"
 
 
-def test_extra_columns_are_a_bad_delivery(registry, tmp_path):
-    text = "|".join(PS_HEADER + ["备注"]) + "\n" + "|".join(ps_row(1) + ["x"]) + "\n"
+def test_extra_column_in_a_file_read_by_position_is_a_bad_delivery(registry, tmp_path):
+    path = write(tmp_path, "SBRY_1.txt", f"{citizen_id(5)}|赵六|1|1980-01-01|13900000000|x\n".encode())
+    assert bad_code(registry["si_pipe"], path) == "EXTRA_COLUMNS"
+
+
+def test_missing_column_in_a_file_read_by_position_is_a_bad_delivery(registry, tmp_path):
+    path = write(tmp_path, "SBRY_1.txt", f"{citizen_id(5)}|赵六|1|1980-01-01\n".encode())
+    assert bad_code(registry["si_pipe"], path) == "MISSING_COLUMNS"
+
+
+def test_a_mapped_column_named_twice_is_a_bad_delivery(registry, tmp_path):
+    text = "|".join(PS_HEADER + ["姓名"]) + "\n" + "|".join(ps_row(1) + ["x"]) + "\n"
     assert bad_code(registry["ps_household"], write(tmp_path, "a.txt", text.encode("gbk"))) == "EXTRA_COLUMNS"
+
+
+def test_unmapped_named_columns_are_read_past_and_reported(registry, tmp_path):
+    text = "|".join(["序号"] + PS_HEADER + ["签名"]) + "\n" + "|".join(["1"] + ps_row(1) + ["x"]) + "\n"
+    rows, rejects, stats = rows_of(registry["ps_household"], write(tmp_path, "a.txt", text.encode("gbk")))
+    assert stats.unmapped_columns == ["序号", "签名"] and rejects == []
+    assert rows[0]["person_id"] == citizen_id(1) and rows[0]["name"] == "张三"
 
 
 def test_header_only_snapshot_is_a_bad_delivery(registry, tmp_path):

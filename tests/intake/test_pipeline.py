@@ -124,8 +124,9 @@ def test_more_rows_than_declared_is_a_row_count_mismatch(intake_env, registry):
     assert bad(intake_env, registry, ps_bytes(5), rows=4) == "ROW_COUNT_MISMATCH"
 
 
-def test_manifest_pointing_outside_its_folder_is_refused(intake_env, registry):
-    assert bad(intake_env, registry, ps_bytes(2), rows=2, file="../../tax/inbox/x.txt") == "PATH_TRAVERSAL"
+@pytest.mark.parametrize("named", ["../../tax/inbox/x.txt", "/etc/passwd", "..", "sub/" + PS])
+def test_manifest_pointing_outside_its_folder_is_refused(intake_env, registry, named):
+    assert bad(intake_env, registry, ps_bytes(2), rows=2, file=named) == "PATH_TRAVERSAL"
     assert query(intake_env, "select count(*) as n from intake.delivery")[0]["n"] == 0
 
 
@@ -194,3 +195,18 @@ def test_gate_missing_fails_clearly_and_leaves_the_delivery_staged(intake_env, r
     with pytest.raises(GateUnavailable, match="质量闸门"):
         process_feed(registry["ps_household"], "t", gate=True)
     assert query(intake_env, "select state from intake.delivery")[0]["state"] == "STAGED"
+
+
+def test_folder_with_a_glob_segment_is_searched_in_every_matching_folder(intake_env, registry):
+    import dataclasses
+
+    from canbao.registry.loader import SftpSpec
+
+    feed = registry["si_pipe"]
+    feed = dataclasses.replace(feed, sftp=SftpSpec("canbao_sftp", "/towns/*/returns", "SBRY_*.txt", "/towns"))
+    root = intake_env["root"] / "towns"
+    for town in ("330604001", "330604002"):
+        drop(root / town / "returns", f"SBRY_{town}.txt", f"{citizen_id(1)}|赵六|1|1980-01-01|139\n".encode(), rows=1)
+    with sftp_hook(feed).get_managed_conn() as sftp:
+        found = discover(feed, sftp)
+    assert [c.folder for c in found] == ["/towns/330604001/returns", "/towns/330604002/returns"]
