@@ -64,10 +64,14 @@ def commit_comparison(run: dict, parts: list[dict]) -> dict:
 
 def build_outputs(result: dict) -> dict:
     """Dispatch tables, rosters (delivered to the towns' SFTP folders), lists, stop-list."""
-    from canbao.outputs.build import build_all
+    from canbao.outputs.build import build_outputs as build
+    from canbao.outputs.build import deliver_rosters
 
     s = _settings()
-    return build_all(s.database_url, run_id=result.get("run_id"), output_root=s.output_dir, deliver=True)
+    built = build(s.database_url, run_id=result.get("run_id"), output_root=s.output_dir)
+    delivered = deliver_rosters(s.database_url, run_id=built.run_id, conn_id=s.sftp_conn_id)
+    return {"run_id": built.run_id, "out_dir": str(built.out_dir), "files": len(built.files),
+            "rosters_delivered": len(delivered)}
 
 
 # -- publication --------------------------------------------------------------------------------

@@ -60,14 +60,19 @@ def resolve_run(conn: Connection, run_id: str | None) -> tuple[str, date]:
     if not _has_table(conn, "base.person_current"):
         raise OutputError("base.person_current does not exist: run the comparison first")
     if _has_table(conn, "base.run"):
+        # What-if runs write no versions, so the base holds nothing of theirs to report; an
+        # unfinished run may still be writing the base.
         what_if = "and not coalesce(what_if, false)" if _has_column(conn, "base", "run", "what_if") else ""
+        if _has_column(conn, "base", "run", "finished_at"):
+            what_if += " and finished_at is not null"
+        latest = "started_at desc," if _has_column(conn, "base", "run", "started_at") else ""
         if run_id:
             row = conn.execute(sa.text("select run_id::text, ref_date from base.run where run_id::text = :r"),
                                {"r": run_id}).first()
         else:
             row = conn.execute(sa.text(
                 f"select run_id::text, ref_date from base.run where ref_date is not null {what_if} "  # noqa: S608 - fixed text
-                "order by ref_date desc, run_id::text desc limit 1")).first()
+                f"order by {latest} ref_date desc, run_id::text desc limit 1")).first()
         if row:
             return row[0], row[1]
     ref = conn.execute(sa.text("select max(ref_date) from base.person_current")).scalar()
