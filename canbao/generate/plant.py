@@ -53,7 +53,7 @@ def plant_all(city: City, seed: int, rates: dict[str, float]) -> None:
 
     def full_employee(i: int, p: Person) -> bool:
         return (i not in coverage_used and p.employer is not None and p.death_date is None
-                and sum(1 for x in p.enr if x[E_EMPLOYER] == p.employer) == 5)
+                and p.cancel_date is None and sum(1 for x in p.enr if x[E_EMPLOYER] == p.employer) == 5)
 
     def take(tag: str, pool: list[int]) -> list[int]:
         chosen = _sample(rng, pool, rates[tag])

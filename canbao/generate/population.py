@@ -192,9 +192,8 @@ def make_uscc(rng: random.Random, kind: str, region: str, taken: set[str]) -> st
 
 def wrong_check(pid: str) -> str:
     """The same ID with a different (wrong) check character."""
-    good = pid[17]
     alt = "0123456789X"
-    return pid[:17] + alt[(alt.index(good) + 1 + int(pid[16])) % 11 or 1]
+    return pid[:17] + alt[(alt.index(pid[17]) + 1 + int(pid[16]) % 10) % 11]
 
 
 def transposed(pid: str) -> str | None:

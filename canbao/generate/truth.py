@@ -117,9 +117,11 @@ def write_static_truth(city: City, folder: Path) -> None:
 
     def unenrolled():
         """Employees paid wages (withholding in the last 3 months) by an employer with no enrollment of
-        theirs in force (expansion list, employee side; as of the initial delivery)."""
+        theirs in force (expansion list, employee side; as of the initial delivery; the known dead left out)."""
         ref_month = month_index(city.as_of)
         for p in city.persons:
+            if p.death_known(city.as_of) is not None:
+                continue
             paying = sorted({emp for m, emp, _ in p.wh if ref_month - RULES.withholding_months <= m <= ref_month})
             for emp in paying:
                 if not any(e[E_EMPLOYER] == emp and (st := enrollment_at(e, city.as_of)) is not None
