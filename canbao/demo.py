@@ -147,9 +147,10 @@ def _main(args) -> int:
     summary = []
     for day, deliveries in deliveries_by_day(city).items():
         print(f"» day {day}: dropping {len(deliveries)} deliveries into the departments' SFTP folders", flush=True)
+        since = dt.datetime.now(dt.timezone.utc)
         for folder, data, proof in deliveries:
             upload(stack, folder, data, proof)
-        summary.append(run_day(api, stack, day, intake_dags, args.timeout))
+        summary.append(run_day(api, stack, day, intake_dags, args.timeout, since))
 
     print_summary(stack, summary, time.monotonic() - t0)
     return 0 if all(s["ok"] for s in summary) else 1
@@ -164,8 +165,9 @@ def seed_feedback(stack, city: Path) -> None:
     r.raise_for_status()
 
 
-def run_day(api, stack, day: dt.date, intake_dags: list[str], timeout: float) -> dict:
-    since = dt.datetime.now(dt.timezone.utc)
+def run_day(api, stack, day: dt.date, intake_dags: list[str], timeout: float, since: dt.datetime) -> dict:
+    """Trigger the intake DAGs (the scheduled polls may already have started on the drops: either way each
+    delivery is processed once), then wait for the asset-triggered comparison and publication runs."""
     runs = {d: api.trigger(d) for d in intake_dags}
     states = {}
     for dag_id, run_id in runs.items():

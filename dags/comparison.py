@@ -30,7 +30,7 @@ _feeds = feed_names()
     **dag_kwargs(["comparison"]),
 )
 def comparison():
-    @task
+    @task(multiple_outputs=False)
     def prepare() -> dict:
         """Reference date, linkage (city-wide) and the scope of this run."""
         from canbao import pipeline
@@ -43,21 +43,21 @@ def comparison():
 
         return [{"run": run, "county": c} for c in pipeline.comparison_counties(run)]
 
-    @task(max_active_tis_per_dagrun=2)
+    @task(max_active_tis_per_dagrun=2, multiple_outputs=False)
     def classify_county(item: dict) -> dict:
         """Base build and classification for one county's people."""
         from canbao import pipeline
 
         return pipeline.classify_county(item["run"], item["county"])
 
-    @task
+    @task(multiple_outputs=False)
     def commit(run: dict, parts: list[dict]) -> dict:
         """New versions and outbox rows for the whole city, in one transaction."""
         from canbao import pipeline
 
         return pipeline.commit_comparison(run, list(parts))
 
-    @task
+    @task(multiple_outputs=False)
     def outputs(result: dict) -> dict:
         from canbao import pipeline
 

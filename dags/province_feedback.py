@@ -14,7 +14,7 @@ from canbao.dag_defaults import FEEDBACK_ASSET, dag_kwargs
 
 @dag(dag_id="province_feedback", schedule="0 2 * * *", doc_md=__doc__, **dag_kwargs(["publication", "feedback"]))
 def province_feedback():
-    @task
+    @task(multiple_outputs=False)
     def pull() -> dict:
         from canbao import pipeline
 

@@ -16,7 +16,7 @@ from canbao.dag_defaults import BASE_ASSET, dag_kwargs
 
 @dag(dag_id="publication", schedule=[Asset(BASE_ASSET)], doc_md=__doc__, **dag_kwargs(["publication"]))
 def publication():
-    @task
+    @task(multiple_outputs=False)
     def publish() -> dict:
         from canbao import pipeline
 

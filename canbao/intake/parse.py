@@ -197,8 +197,10 @@ def _excel_records(feed: Feed, path: Path) -> Iterator[list[str]]:
     from openpyxl import load_workbook
 
     try:
-        # data_only=False: a formula cell is read as its formula text, never trusted as a value
-        wb = load_workbook(path, read_only=True, data_only=False)
+        # data_only=False: a formula cell is read as its formula text, never trusted as a value.
+        # A file object, not the path: archived deliveries are named by their SHA-256, without
+        # the .xlsx extension openpyxl insists on for paths.
+        wb = load_workbook(open(path, "rb"), read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise BadDelivery("UNREADABLE", f"not an .xlsx workbook ({type(exc).__name__})") from None
     try:

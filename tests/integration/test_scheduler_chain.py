@@ -64,9 +64,10 @@ def test_scheduler_carries_deliveries_through_intake_comparison_and_publication(
     assert len(days) >= 2, "the city should have a snapshot day and a change day"
     results = []
     for day, deliveries in days.items():
+        since = dt.datetime.now(dt.timezone.utc)
         for folder, data, proof in deliveries:
             upload(stack, folder, data, proof)
-        results.append(run_day(api, stack, day, intake_dags, timeout=600))
+        results.append(run_day(api, stack, day, intake_dags, timeout=600, since=since))
 
     first, second = results[0], results[1]
     assert all(state == "success" for state in first["intake"].values()), first["intake"]
