@@ -102,3 +102,80 @@ def normalise_uscc(raw: str | None) -> tuple[str, bool]:
     """(cleaned USCC, valid per GB 32100)."""
     value = clean_id(raw)
     return value, bool(value) and uscc.is_valid(value)
+
+
+# --------------------------------------------------------------------------- whole columns at once
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)  # GB 11643 / ISO 7064 MOD 11-2
+_ID_CHECK = b"10X98765432"  # check character by weighted sum mod 11
+_STATUS_BY_CODE = (VALID, CHECK_FAIL, BIRTH_MISMATCH, SEX_MISMATCH)
+_SEX_NUMBER = {"1": 1, "2": 2}
+_NO_BIRTH = "0000-00-00"  # no ISO date has year 0
+
+
+def normalise_ids(raws: list[str], birth_dates: list[str | None] | None = None,
+                  sexes: list[str | None] | None = None) -> tuple[list[str], list[str]]:
+    """:func:`normalise_id` over a whole column: (values, statuses), element by element the same answers.
+
+    Intake normalises millions of IDs per delivery, and one Python call per ID
+    (clean-up, regexes, python-stdnum) costs more than reading the file. Here
+    the common case, an already clean 18-character ID, is judged on a digit
+    matrix in numpy (check character, birth-date validity, agreement with the
+    delivered birth date and sex); everything else (15-digit IDs, lower-case x,
+    full-width or spaced forms, junk) goes through :func:`normalise_id` itself.
+
+    ``birth_dates`` are ISO dates (``YYYY-MM-DD``, as intake's date converter
+    writes them) or None; ``sexes`` GB/T 2261.1 codes or anything else (only
+    ``1``/``2`` are compared). A test holds this function to :func:`normalise_id`
+    and so to python-stdnum's check digit.
+    """
+    import numpy as np
+
+    n = len(raws)
+    if n == 0:
+        return [], []
+    joined = "".join(raws)
+    if len(joined) == 18 * n and joined.isascii() and max(map(len, raws)) == 18:  # so every one has 18
+        m = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(n, 18)
+        digits = m[:, :17] - 48  # uint8: non-digits wrap to values above 9
+        last = m[:, 17]
+        shaped = (digits <= 9).all(axis=1) & (((last >= 48) & (last <= 57)) | (last == 88))
+    else:
+        m = digits = None
+        shaped = np.zeros(n, dtype=bool)
+    values = list(raws)
+    if m is None or not shaped.any():
+        statuses = [MALFORMED] * n
+    else:
+        d = digits.astype(np.int64)
+        check = np.frombuffer(_ID_CHECK, dtype=np.uint8)[(d @ np.array(_ID_WEIGHTS, dtype=np.int64)) % 11]
+        year = d[:, 6] * 1000 + d[:, 7] * 100 + d[:, 8] * 10 + d[:, 9]
+        month = d[:, 10] * 10 + d[:, 11]
+        day = d[:, 12] * 10 + d[:, 13]
+        leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+        month_days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31, 0], dtype=np.int64)
+        dim = month_days[np.clip(month, 0, 13)] + ((month == 2) & leap)
+        born_ok = (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= dim)
+        code = np.where((check != last) | ~born_ok, 1, 0).astype(np.int8)
+        if birth_dates is not None:
+            text = "".join([b or _NO_BIRTH for b in birth_dates]
+                           if None in birth_dates or "" in birth_dates else birth_dates)
+            if len(text) != 10 * n or not text.isascii():
+                raise ValueError("birth_dates must be ISO dates (YYYY-MM-DD) or None")
+            bm = np.frombuffer(text.encode("ascii"), dtype=np.uint8).reshape(n, 10)
+            given = (bm[:, 0:4] != 48).any(axis=1)
+            same = ((bm[:, 0:4] == m[:, 6:10]).all(axis=1) & (bm[:, 5:7] == m[:, 10:12]).all(axis=1)
+                    & (bm[:, 8:10] == m[:, 12:14]).all(axis=1))
+            code[(code == 0) & given & ~same] = 2
+        if sexes is not None:
+            sx = np.fromiter(map(_SEX_NUMBER.get, sexes, [0] * n), dtype=np.int8, count=n)
+            id_sex = np.where(d[:, 16] % 2 == 1, 1, 2).astype(np.int8)
+            code[(code == 0) & (sx != 0) & (id_sex != sx)] = 3
+        code[~shaped] = 0
+        statuses = np.array(_STATUS_BY_CODE, dtype=object)[code].tolist()
+    for i in np.flatnonzero(~shaped).tolist():
+        birth = birth_dates[i] if birth_dates is not None else None
+        res = normalise_id(raws[i], dt.date.fromisoformat(birth) if birth else None,
+                           sexes[i] if sexes is not None else None)
+        values[i], statuses[i] = res.value, res.status
+    return values, statuses

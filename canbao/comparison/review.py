@@ -1,7 +1,7 @@
 """The linkage review queue: records below certainty (MATCH) and unrepairable IDs (INVALID_IDENTITY).
 
-A decision is a row of base.review_decision, kept for ever; every later comparison run applies the
-latest decision per record (include/sql/comparison/link_result.sql). Nothing is merged until a run.
+A decision is a row of base.review_decision, kept for ever, about an ID (source '*': whichever feeds
+carry it); every later comparison run applies the latest decision per ID (include/sql/comparison/link_result.sql). Nothing is merged until a run.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from canbao import audit
 from canbao.db import engine
-from canbao.ids import is_valid_id
+from canbao.ids import VALID, normalise_id
 from canbao.privacy import mask_id
 
 
@@ -39,8 +39,7 @@ def show(db_url: str | None, queue_id: int) -> dict[str, Any]:
         item = dict(row)
         item["decisions"] = [dict(d) for d in conn.execute(sa.text(
             "select decision_id, decision, person_id, decided_by, decided_at, note from base.review_decision "
-            "where source = :s and raw_id = :r order by decision_id"),
-            {"s": item["source"], "r": item["raw_id"]}).mappings()]
+            "where raw_id = :r order by decision_id"), {"r": item["raw_id"]}).mappings()]
         return item
 
 
@@ -74,14 +73,14 @@ def accept(db_url: str | None, queue_id: int, by: str, person_id: str | None = N
     person_id = person_id or item["candidate_person_id"]
     if not person_id:
         raise ReviewError(f"review item {queue_id} has no candidate: give the person's ID")
-    return _decide(db_url, queue_id=queue_id, source=item["source"], raw_id=item["raw_id"], decision="ACCEPT",
+    return _decide(db_url, queue_id=queue_id, source="*", raw_id=item["raw_id"], decision="ACCEPT",
                    person_id=person_id, by=by, note=note)
 
 
 def reject(db_url: str | None, queue_id: int, by: str, note: str | None = None) -> int:
     """The record is no one of the base: it stays held out, and no longer waits in the queue."""
     item = show(db_url, queue_id)
-    return _decide(db_url, queue_id=queue_id, source=item["source"], raw_id=item["raw_id"], decision="REJECT",
+    return _decide(db_url, queue_id=queue_id, source="*", raw_id=item["raw_id"], decision="REJECT",
                    person_id=None, by=by, note=note)
 
 
@@ -90,7 +89,7 @@ def merge(db_url: str | None, person_id: str, into: str, by: str, note: str | No
     withdraws ``person_id`` from the base and sends the province a DELETE (MERGED_DUPLICATE)."""
     if person_id == into:
         raise ReviewError("a person cannot be merged into itself")
-    if not is_valid_id(into):
+    if normalise_id(into).status != VALID:
         raise ReviewError(f"{mask_id(into)} is not a valid citizen ID")
     return _decide(db_url, queue_id=None, source="*", raw_id=person_id, decision="ACCEPT", person_id=into,
                    by=by, note=note)

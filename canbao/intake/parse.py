@@ -521,12 +521,38 @@ class RowPlan:
 # --------------------------------------------------------------------------- driver
 
 
+FAST_PATH = True  # delimited files through canbao.intake.fastpath (blocks and columns); tests switch it off
+
+
 def parse_file(feed: Feed, path: str | Path, delivery_id: int | None = None, as_of: dt.date | None = None,
                chunk_rows: int = DEFAULT_CHUNK_ROWS, stats: ParseStats | None = None) -> Iterator[Batch]:
     """Batches of converted rows of one delivered file; updates ``stats`` as it goes.
 
     Raises :class:`BadDelivery` for whole-file faults (which may surface after
     some batches were produced: callers stage inside one transaction).
+    Delimited files take the block-and-column fast path
+    (:mod:`canbao.intake.fastpath`), which gives the same batches as
+    :func:`reference_parse`; fixed-width and Excel files take the latter.
+    """
+    path = Path(path)
+    stats = stats if stats is not None else ParseStats()
+    if FAST_PATH and feed.format.type == "csv":
+        from canbao.intake.fastpath import parse_csv
+
+        encoding = resolve_encoding(path, feed.format.encoding)
+        stats.encoding = encoding
+        yield from parse_csv(feed, path, encoding, delivery_id, as_of, chunk_rows, stats)
+    else:
+        yield from reference_parse(feed, path, delivery_id, as_of, chunk_rows, stats)
+
+
+def reference_parse(feed: Feed, path: str | Path, delivery_id: int | None = None, as_of: dt.date | None = None,
+                    chunk_rows: int = DEFAULT_CHUNK_ROWS, stats: ParseStats | None = None,
+                    row_at_a_time: bool = False) -> Iterator[Batch]:
+    """:func:`parse_file` by records: the csv module, then :class:`BatchConverter` per chunk.
+
+    With ``row_at_a_time`` each record goes through :meth:`RowPlan.convert`
+    instead: the plain reference the faster paths are tested against.
     """
     path = Path(path)
     stats = stats if stats is not None else ParseStats()
@@ -562,7 +588,12 @@ def parse_file(feed: Feed, path: str | Path, delivery_id: int | None = None, as_
 
     def flush() -> Batch:
         rejects: list[tuple[int, str, str]] = []
-        lines = converter.convert(pending, n - len(pending) + 1, lead, day, rejects)
+        first_row = n - len(pending) + 1
+        if row_at_a_time:
+            lines = [f"{lead}\t{first_row + i}\t{day}\t" + plan.convert(list(rec), first_row + i, rejects)
+                     for i, rec in enumerate(pending)]
+        else:
+            lines = converter.convert(pending, first_row, lead, day, rejects)
         stats.rows = n
         stats.rejects += len(rejects)
         stats.rejected_rows += len({r[0] for r in rejects})

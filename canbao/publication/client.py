@@ -9,9 +9,11 @@ distinction between "no answer" and "an answer" as data.
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip as gzip_module
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -56,12 +58,19 @@ def _retry_after(value: str | None) -> float | None:
 
 
 class ProvinceClient:
-    """Signed requests to one provincial endpoint on behalf of one node."""
+    """Signed requests to one provincial endpoint on behalf of one node.
 
-    def __init__(self, base_url: str, node_id: str, secret: str, timeout: float = 60.0) -> None:
+    ``clock`` (a callable returning an aware "now") is what ``X-Timestamp`` is
+    taken from; the wall clock unless given. It exists so a node whose clock
+    is skewed beyond the province's 300 s window can be reproduced in tests.
+    """
+
+    def __init__(self, base_url: str, node_id: str, secret: str, timeout: float = 60.0,
+                 clock: Callable[[], dt.datetime] | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.node_id = node_id
         self._secret = secret
+        self._clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._http = httpx.Client(timeout=timeout, headers={"User-Agent": "canbao-publication/1"})
 
     def close(self) -> None:
@@ -77,7 +86,7 @@ class ProvinceClient:
                  headers: dict | None = None) -> Result:
         query = urlencode({k: v for k, v in (params or {}).items() if v is not None})
         path_qs = path + ("?" + query if query else "")
-        signed = sign_headers(self.node_id, self._secret, method, path_qs, body)
+        signed = sign_headers(self.node_id, self._secret, method, path_qs, body, now=self._clock())
         try:
             response = self._http.request(method, self.base_url + path_qs, content=body or None,
                                           headers={**(headers or {}), **signed})

@@ -135,19 +135,67 @@ class Publisher:
         self.sleep = sleep
         self.max_batches = max_batches
         self.summary = PublishSummary()
+        self._lock_conn: Connection | None = None  # the session holding the advisory lock during run()
 
     # --- the run ----------------------------------------------------------------------------------
     def run(self) -> PublishSummary:
         with self.engine.connect() as lock_conn:
-            if not lock_conn.execute(sa.text("select pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar():
+            got = lock_conn.execute(sa.text("select pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar()
+            # The lock is the session's, not the transaction's: end the transaction so the lock session is not
+            # left "idle in transaction" for the whole run (idle_in_transaction_session_timeout would end it).
+            lock_conn.commit()
+            if not got:
                 self.summary.stopped = "another publisher is running"
                 return self.summary
+            self._lock_conn = lock_conn
             try:
                 self._run()
             finally:
-                lock_conn.execute(sa.text("select pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
-                lock_conn.commit()
+                self._lock_conn = None
+                self._unlock(lock_conn)
         return self.summary
+
+    def _check_lock(self) -> None:
+        """Stop unless our session still holds the publisher lock.
+
+        A restart of the database (or anything else ending the lock's session)
+        releases the lock silently while the pooled connections the run writes
+        with reconnect by themselves (pre-ping): without this check the run
+        would go on with no lock, beside a publisher that may have started
+        meanwhile. Called before a batch is formed and before each send.
+        """
+        lock_conn = self._lock_conn
+        if lock_conn is None:
+            return
+        try:
+            held = lock_conn.execute(sa.text(
+                "select exists (select 1 from pg_locks where locktype = 'advisory' and granted "
+                "and pid = pg_backend_pid() and classid = cast(:hi as oid) and objid = cast(:lo as oid) "
+                "and objsubid = 1)"), {"hi": LOCK_KEY >> 32, "lo": LOCK_KEY & 0xFFFFFFFF}).scalar()
+            lock_conn.commit()
+        except sa.exc.DBAPIError as exc:
+            raise PublishError("lost the publisher lock: the database session holding it ended "
+                               f"(database restarted?); stopping, the next run resumes: {exc.orig}") from exc
+        if not held:
+            raise PublishError("lost the publisher lock (its session no longer holds it); stopping, "
+                               "the next run resumes")
+
+    @staticmethod
+    def _unlock(lock_conn: Connection) -> None:
+        """Release the lock; a session that already ended released it with itself.
+
+        A lost session must not raise here: it would hide the error that ended
+        the run, or fail a run that delivered everything.
+        """
+        if lock_conn.invalidated:
+            return
+        try:
+            lock_conn.execute(sa.text("select pg_advisory_unlock(:k)"), {"k": LOCK_KEY})
+            lock_conn.commit()
+        except sa.exc.DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            log.warning("publisher lock session had already ended; the lock went with it")
 
     def _run(self) -> None:
         for batch in self._batches_without_answer():
@@ -179,6 +227,7 @@ class Publisher:
 
     def _form_batch(self) -> _Batch | None:
         """Take pending outbox rows within the limits and commit them as the next batch, before any send."""
+        self._check_lock()
         with self.engine.begin() as conn:
             rows = run_sql(conn, "publication/pending_outbox.sql", {"limit": self.max_records}).all()
             if not rows:
@@ -256,6 +305,7 @@ class Publisher:
                                f"{result.status} {result.code} {result.body}")
 
     def _send(self, batch: _Batch) -> Result:
+        self._check_lock()
         body = self._payload(batch)
         digest, sm3 = sha256(body).hexdigest(), sm3_hex(body)
         with self.engine.begin() as conn:

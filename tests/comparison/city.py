@@ -172,6 +172,16 @@ class City:
         with engine(self.db_url).connect() as c:
             return c.execute(sa.text(sql), params).scalar()
 
+    def execute(self, sql: str, **params: Any) -> None:
+        with engine(self.db_url).begin() as c:
+            c.execute(sa.text(sql), params)
+
+    def touch(self, pid: str, target: str, change: str = "UPDATE", as_of: dt.date | None = None) -> None:
+        """A change_log row, as intake's promote writes for a changed or absent key."""
+        d = self.new_delivery(target, as_of or self.as_of)
+        self.execute("insert into curated.change_log (delivery_id, target, person_id, change) values (:d, :t, :p, :c)",
+                     d=d, t=target, p=pid, c=change)
+
     def rows(self, sql: str, **params: Any) -> list[dict[str, Any]]:
         with engine(self.db_url).connect() as c:
             return [dict(r) for r in c.execute(sa.text(sql), params).mappings()]

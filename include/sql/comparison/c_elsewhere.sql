@@ -12,4 +12,4 @@ select person_id, insurance, region_code, status,
             when insurance in ('310', '390') then 'medical'
             else insurance end as family
 from items
-where (since is null or since <= :ref_date) and (until is null or until > :ref_date)
+where (since is null or since <= :ref_date) and (until is null or until >= :ref_date)

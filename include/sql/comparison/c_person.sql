@@ -2,7 +2,8 @@
 -- chosen facts (public security first, then social insurance, then survey), should-insure,
 -- applicable insurances, coverage per family here and elsewhere, the primary category in order
 -- (deceased but active, duplicate, then within should-insure: uninsured, lapsed, partial, insured;
--- everyone else not applicable), reasons per missing insurance, and identity mismatches.
+-- everyone else not applicable), reasons per missing insurance (for the uninsured, the partially
+-- insured and the not applicable aged 16 or over only), and identity mismatches.
 with idmap_student as (
     select m.person_id, max(x.as_of) as as_of
     from curated.edu_student as x
@@ -22,7 +23,7 @@ cremation as (
     join c_idmap as m
       on m.raw_id = x.person_id
      and ((m.source is null and x.person_id_status <> 'CHECK_FAIL') or m.source in ('ca_cremation', '*'))
-    where x.death_date <= :ref_date
+    where x.death_date <= :ref_date and (x.cremation_date is null or x.cremation_date <= :ref_date)
     group by m.person_id
 ),
 
@@ -86,7 +87,8 @@ here as (
         bool_or(family = '510' and state = 'TERMINATED') as term_510,
         bool_or(state in ('ACTIVE', 'RECEIVING')) as any_active,
         bool_or(family = 'pension' and state = 'RECEIVING') as pension_receiving,
-        bool_or(state in ('ACTIVE', 'SUSPENDED') and employer_uscc is not null
+        -- an employer enrollment makes an employee while ACTIVE (not suspended, not receiving)
+        bool_or(state = 'ACTIVE' and employer_uscc is not null
                 and insurance_code in ('110', '120', '210', '310', '410', '510')) as employer_enrolled,
         bool_or(insurance_code = '110' and state = 'ACTIVE' and employer_uscc is null) as flexible,
         (array_agg(employer_uscc order by (state = 'ACTIVE') desc, start_date desc)
@@ -287,7 +289,8 @@ categorised as (
         -- against this person), contributions stopped (a terminated enrollment), not insured personally
         case when p.is_employee then '3' when p.pending_review then '9' end as general_reason,
         -- not applicable: dead but household not cancelled 11, military 5, full-time student 4
-        case when p.deceased_on is not null and p.registered then '11'
+        case when p.age < 16 then null
+             when p.deceased_on is not null and p.registered then '11'
              when p.military then '5'
              when p.student then '4' end as not_applicable_reason
     from population as p
@@ -296,7 +299,8 @@ categorised as (
 reasoned as (
     select
         c.*,
-        jsonb_strip_nulls(jsonb_build_object(
+        case when c.category not in ('UNINSURED', 'PARTIAL', 'NOT_APPLICABLE') then '{}'::jsonb
+        else jsonb_strip_nulls(jsonb_build_object(
             '110', case when c.held_pension then null
                         when c.should_insure then coalesce(substring(c.status_110 from '^([0-9]{1,2})$'),
                              c.general_reason, case when c.term_pension then '2' else '1' end)
@@ -314,7 +318,7 @@ reasoned as (
             '510', case when not c.should_insure or not c.needs_510 or c.held_510 then null
                         else coalesce(substring(c.status_510 from '^([0-9]{1,2})$'),
                              c.general_reason, case when c.term_510 then '2' else '1' end) end
-        )) as reasons
+        )) end as reasons
     from categorised as c
 )
 
@@ -322,7 +326,8 @@ select
     r.*,
     coalesce(r.reasons ->> '110', r.reasons ->> '310', r.reasons ->> '210', r.reasons ->> '410',
              r.reasons ->> '510') as non_enrollment_reason,
-    case when r.reasons @? '$.* ? (@ == "3")' then coalesce(r.withholding_employer, r.employer_uscc) end
+    case when '3' in (r.reasons ->> '110', r.reasons ->> '310', r.reasons ->> '210', r.reasons ->> '410',
+                      r.reasons ->> '510') then r.employer_uscc end
         as reason_employer_uscc,
     case when r.pension_receiving then 'RETIRED'
          when r.is_employee then 'EMPLOYED'

@@ -43,14 +43,14 @@ select
     l.person_id, btrim(l.name) as name, l.sex, l.ethnicity, l.birth_date, l.household_no, l.hukou_region,
     l.hukou_address, l.residence_address, l.phone,
     case when c.person_id is not null
-              and not (l.change_type = 'MOVE_IN' and l.effective_date > c.cancel_date)
+              and not coalesce(l.change_type = 'MOVE_IN' and l.effective_date > c.cancel_date, false)
          then 'CANCELLED_' || c.cancel_type
          else coalesce(l.hukou_status, 'REGISTERED') end as hukou_status,
     case when c.person_id is not null
-              and not (l.change_type = 'MOVE_IN' and l.effective_date > c.cancel_date)
+              and not coalesce(l.change_type = 'MOVE_IN' and l.effective_date > c.cancel_date, false)
          then c.cancel_date else l.cancel_date end as cancel_date,
     case when c.person_id is not null
-              and not (l.change_type = 'MOVE_IN' and l.effective_date > c.cancel_date)
+              and not coalesce(l.change_type = 'MOVE_IN' and l.effective_date > c.cancel_date, false)
          then c.as_of else l.as_of end as status_as_of,
     coalesce(l.military, false) as military,
     coalesce(l.effective_date, l.as_of) as facts_as_of,

@@ -68,17 +68,26 @@ provenance as (
     where f.source is not null
 ),
 
+previous as (
+    -- the previous version's values and sources, unpacked once per person
+    select c.person_id, v.key as field, v.value, c.sources -> v.key as source_entry
+    from base.person_current as c
+    join c_scope as sc on sc.person_id = c.person_id
+    cross join lateral jsonb_each(c.record) as v
+    where c.sources ? v.key
+),
+
 sourced as (
     select
         v.person_id,
         jsonb_object_agg(
             v.field,
-            case when c.record -> v.field = s.data -> v.field and c.sources ? v.field then c.sources -> v.field
+            case when pv.value = s.data -> v.field then pv.source_entry
                  else jsonb_build_object('source', v.source, 'as_of', v.as_of) end
         ) as sources
     from provenance as v
     join shaped as s on s.person_id = v.person_id
-    left join base.person_current as c on c.person_id = v.person_id
+    left join previous as pv on pv.person_id = v.person_id and pv.field = v.field
     group by v.person_id
 ),
 
@@ -112,5 +121,7 @@ final as (
     left join curated.mr_enterprise as me on me.uscc = r.employer_uscc
 )
 
-select f.*, md5(to_jsonb(f)::text) as state_hash
+select f.*,
+       -- every column but the record (already hashed) and the sources (part of the record)
+       md5(record_hash || (to_jsonb(f) - 'record' - 'sources')::text) as state_hash
 from final as f

@@ -1,7 +1,8 @@
 -- Linkage outcome per observed record: LINKED (with method), REVIEW (a candidate below certainty)
 -- or INVALID (nothing close). UPGRADED_15 IDs of social insurance are linked to themselves
 -- (method UPGRADE_15) so the person_id mismatch can be reported. Reviewers' decisions win:
--- the latest per record (source '*' covers every feed).
+-- the latest per record; a decision with source '*' (what `canbao review` records) covers the ID in
+-- every feed.
 with upgraded as (
     select distinct 'si_person' as source, person_id as raw_id from curated.si_person
     where person_id_status = 'UPGRADED_15'
@@ -61,6 +62,7 @@ merges as (
            null::text as candidate_person_id, '[]'::jsonb as candidates
     from latest_decision
     where source = '*' and decision = 'ACCEPT' and person_id is not null and person_id <> raw_id
+      and raw_id not in (select a.raw_id from automatic as a)
 )
 
 select * from decided

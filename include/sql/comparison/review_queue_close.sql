@@ -4,5 +4,5 @@ set state = 'GONE', last_run_id = :run_id, updated_at = :now
 where q.state = 'OPEN'
   and not exists (
       select 1 from link_result as r
-      where r.source = q.source and r.raw_id = q.raw_id and r.outcome in ('REVIEW', 'INVALID')
+      where r.raw_id = q.raw_id and r.outcome in ('REVIEW', 'INVALID')
   )

@@ -3,10 +3,11 @@
 create schema if not exists base;
 
 -- Form-only normalisation of free text (addresses, phones): full-width letters and digits to
--- half-width, all whitespace (ideographic space included) removed, empty becomes null.
+-- half-width, spaces, tabs and line breaks (ideographic space included) removed, empty becomes null.
+-- translate() rather than regular expressions: it runs per compared fact of every person.
 create or replace function base.norm_text(t text) returns text
 language sql immutable parallel safe as $fn$
-    select nullif(regexp_replace(translate(t, '０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ（）－＃', '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz()-#'), '[[:space:]　]+', '', 'g'), '')
+    select nullif(translate(translate(t, '０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ（）－＃　', '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz()-# '), E' \t\r\n\u00a0', ''), '')
 $fn$;
 
 -- GB 11643 check character (ISO 7064 MOD 11-2) of the first 17 characters.

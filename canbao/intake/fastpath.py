@@ -1,0 +1,575 @@
+"""The fast path of delimited-file intake: whole blocks of lines and whole columns, not one row at a time.
+
+Why: a department snapshot has millions of rows, and the row-at-a-time path
+(:class:`canbao.intake.parse.RowPlan`) spends ~17 µs of Python per row, six
+times what PostgreSQL's COPY needs. Here a file is decoded in 1 MiB blocks and
+each block is first *examined* as one string (C-speed searches): when it has
+no quoted field, no whitespace besides line ends and the same number of
+fields on every line (almost every block of a real feed), it is split into
+fields in one call and sliced into columns, and most per-value work is known
+to be unnecessary (no trimming, no full-width folding, no escaping, no formula
+characters). Citizen IDs are judged a column at a time
+(:func:`canbao.ids.normalise_ids`, numpy).
+
+Exactness: the answers are those of the reference row-at-a-time path, byte
+for byte (tests compare them on the test feeds and on a generated city).
+A block the examination cannot vouch for goes through a general per-line
+split with the reference's clean-up; a quoted field or a stray carriage return
+hands the rest of the file to the csv module exactly as the reference reads
+it (same records, same error line numbers). Whole-file checks (NUL bytes,
+decode errors, line length, header, column count) are the reference's.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+from collections.abc import Iterator
+from itertools import repeat
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from canbao.ids import normalise_ids
+from canbao.intake import parse as P
+from canbao.intake.errors import BadDelivery
+from canbao.registry.loader import Feed
+
+# code units str.strip() and str.split() treat as whitespace (all in the BMP)
+_WHITESPACE = np.zeros(1 << 16, dtype=bool)
+_WHITESPACE[[c for c in range(1 << 16) if chr(c).isspace()]] = True
+_NUL = b"\x00"
+_FORMULA_CHARS = ("=", "+", "-", "@")  # "\t" and "\r" cannot start a field of a clean block
+
+
+# --------------------------------------------------------------------------- blocks of decoded lines
+
+
+def text_blocks(path: Path, encoding: str, read_bytes: int | None = None,
+                max_line: int | None = None) -> Iterator[tuple[str, bool]]:
+    """(text, final) pieces of a text file, each made of whole lines (the last piece may lack its ``\\n``).
+
+    The checks and their order are :func:`canbao.intake.parse.decoded_lines`'s,
+    read by read: NUL bytes, decode errors (with the byte offset), lines longer
+    than the limit.
+    """
+    read_bytes = read_bytes or P.READ_BYTES
+    max_line = max_line or P.MAX_LINE_CHARS
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    pending = ""
+    offset = 0
+    with open(path, "rb") as fh:
+        while True:
+            chunk = fh.read(read_bytes)
+            final = not chunk
+            if chunk and b"\x00" in chunk:
+                raise BadDelivery("BINARY", f"NUL byte near byte {offset + chunk.index(_NUL)}")
+            try:
+                text = decoder.decode(chunk, final=final)
+            except UnicodeDecodeError as exc:
+                raise BadDelivery("ENCODING", f"{encoding} cannot decode near byte {offset + exc.start}") from None
+            offset += len(chunk)
+            if text:
+                buf = pending + text
+                cut = buf.rfind("\n") + 1
+                whole, pending = buf[:cut], buf[cut:]
+                if len(whole) > max_line and max(map(len, whole.split("\n"))) > max_line:
+                    raise BadDelivery("LINE_TOO_LONG", f"a line is longer than {max_line} characters")
+                if len(pending) > max_line:
+                    raise BadDelivery("LINE_TOO_LONG", f"a line is longer than {max_line} characters")
+                if whole:
+                    yield whole, False
+            if final:
+                break
+    if pending:
+        yield pending, True
+
+
+def _physical_lines(text: str) -> list[str]:
+    """The lines of a block as the reference hands them to the csv module (each with its ``\\n``)."""
+    lines = text.split("\n")
+    last = lines.pop()
+    out = [line + "\n" for line in lines]
+    if last:
+        out.append(last)
+    return out
+
+
+class _Lines:
+    """The file's physical lines one at a time (for csv readers), block by block."""
+
+    def __init__(self, blocks: Iterator[tuple[str, bool]]):
+        self.blocks = blocks
+        self.buf: list[str] = []
+        self.pos = 0
+        self.final = False
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        while self.pos >= len(self.buf):
+            text, self.final = next(self.blocks)  # StopIteration ends the file
+            self.buf, self.pos = _physical_lines(text), 0
+        self.pos += 1
+        return self.buf[self.pos - 1]
+
+    def rest(self) -> Iterator[tuple[str, bool]]:
+        """The unread part of the current block, then the following blocks."""
+        if self.pos < len(self.buf):
+            yield "".join(self.buf[self.pos:]), self.final
+        self.buf, self.pos = [], 0
+        yield from self.blocks
+
+
+def _csv_reader(feed: Feed, lines: Iterator[str]):
+    fmt = feed.format
+    opts: dict[str, Any] = {"delimiter": fmt.delimiter, "strict": False}
+    if fmt.quotechar is None:
+        opts["quoting"] = csv.QUOTE_NONE
+    else:
+        opts["quotechar"] = fmt.quotechar
+    csv.field_size_limit(P.MAX_LINE_CHARS)
+    return csv.reader(lines, **opts)
+
+
+def _csv_records(feed: Feed, lines: Iterator[str], line_offset: int) -> Iterator[list[str]]:
+    """The reference's record reading (:func:`canbao.intake.parse._csv_records`), line numbers from ``line_offset``."""
+    return _filtered(_csv_reader(feed, lines), line_offset)
+
+
+def _filtered(reader, line_offset: int = 0) -> Iterator[list[str]]:
+    """Records of a csv reader without blank lines, csv errors as the reference reports them."""
+    try:
+        for rec in reader:
+            if rec and not (len(rec) == 1 and not rec[0].strip()):
+                yield rec
+    except csv.Error as exc:
+        raise BadDelivery("UNREADABLE", f"CSV error at line {line_offset + reader.line_num}: {exc}") from None
+
+
+# --------------------------------------------------------------------------- pieces of rows
+
+
+class Piece:
+    """Consecutive data rows as source columns (index -> values), with what the examination vouched for.
+
+    ``clean``: every value is already trimmed and holds no tab, newline or
+    carriage return; then ``backslash``, ``fullwidth`` and ``formula`` say
+    whether any value of the block may need escaping, folding or
+    neutralising (when false, no value does). Pieces that are not clean are
+    checked column by column, as the reference does.
+    """
+
+    __slots__ = ("columns", "n", "clean", "backslash", "fullwidth", "formula")
+
+    def __init__(self, columns: dict[int, list[str]], n: int, clean: bool):
+        self.columns, self.n, self.clean = columns, n, clean
+        self.backslash = self.fullwidth = self.formula = True
+
+    def cut(self, k: int) -> tuple[Piece, Piece]:
+        head, tail = Piece({}, k, self.clean), Piece({}, self.n - k, self.clean)
+        for p in (head, tail):
+            p.backslash, p.fullwidth, p.formula = self.backslash, self.fullwidth, self.formula
+        for i, col in self.columns.items():
+            head.columns[i], tail.columns[i] = col[:k], col[k:]
+        return head, tail
+
+
+def _columns_of_records(recs: list[list[str]], width: int, header: bool, first_row: int, used: list[int],
+                        found: list[tuple[int, str, str]]) -> dict[int, list[str]]:
+    """Source columns of records of any widths, with the reference's column-count rejects."""
+    if any(len(r) != width for r in recs):
+        recs = [r if len(r) == width else P._fix_width(r, width, header, first_row + i, found)
+                for i, r in enumerate(recs)]
+    return {i: [r[i] for r in recs] for i in used}
+
+
+class BlockReader:
+    """Data rows of a delimited file after its header, as :class:`Piece` s (one per block, mostly)."""
+
+    def __init__(self, feed: Feed, width: int, used: list[int]):
+        fmt = feed.format
+        self.feed, self.width, self.used = feed, width, used
+        self.header = bool(fmt.header)
+        self.delim = fmt.delimiter
+        self.quote = fmt.quotechar
+        self.lines_before = 0  # physical lines consumed before the current block (csv error line numbers)
+
+    def pieces(self, blocks: Iterator[tuple[str, bool]], lines_before: int,
+               first_row: int) -> Iterator[tuple[Piece, list[tuple[int, str, str]]]]:
+        """(piece, column-count rejects) for each block; ``first_row`` is the source row of the first."""
+        self.lines_before = lines_before
+        row = first_row
+        blocks = iter(blocks)
+        for text, final in blocks:
+            if self._quoted(text) or not self._carriage_returns_ok(text, final):
+                yield from self._csv_rest(text, final, blocks, row)
+                return
+            n_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+            piece = self._clean_piece(text, n_lines)
+            found: list[tuple[int, str, str]] = []
+            if piece is None:
+                piece = self._general_piece(text, row, found)
+            self.lines_before += n_lines
+            if piece.n:
+                yield piece, found
+            row += piece.n
+
+    def _quoted(self, text: str) -> bool:
+        q = self.quote
+        return q is not None and (text.startswith(q) or ("\n" + q) in text or (self.delim + q) in text)
+
+    @staticmethod
+    def _carriage_returns_ok(text: str, final: bool) -> bool:
+        """Only line-ending CRs (``\\r\\n``, or a last line ending in ``\\r``): anything else is the csv module's call."""
+        if "\r" not in text:
+            return True
+        rest = text.replace("\r\n", "\n")
+        if final and rest.endswith("\r"):
+            rest = rest[:-1]
+        return "\r" not in rest
+
+    def _clean_piece(self, text: str, n_lines: int) -> Piece | None:
+        """Columns of a block with no whitespace but line ends and ``width`` fields on every line, else None.
+
+        The examination runs on the block's UTF-16 code units in numpy (a few
+        passes in C); only a block that passes is split, in one call.
+        """
+        w = self.width
+        if w < 2 or not text:  # with one field a blank line would look like a row: the general path skips it
+            return None
+        a = np.frombuffer(text.encode("utf-16-le"), dtype=np.uint16)
+        nl = a == 10
+        delim = ord(self.delim)
+        sep = a == delim
+        # whitespace: ASCII controls and space, or one of a few code points between U+0085 and U+3000
+        maybe = np.flatnonzero((a <= 32) | ((a >= 0x85) & (a <= 0x3000)))
+        ws = maybe[_WHITESPACE[a[maybe]]]
+        ws = ws[(a[ws] != 10) & (a[ws] != delim)]
+        crs = 0
+        if len(ws):  # only CRs right before a line feed (or ending the last line) are allowed
+            nxt = ws + 1
+            last = nxt == len(a)
+            ok = (a[ws] == 13) & (last | (a[np.minimum(nxt, len(a) - 1)] == 10))
+            if not ok.all():
+                return None
+            crs = len(ws)
+        ends = np.flatnonzero(nl)
+        if not text.endswith("\n"):
+            ends = np.append(ends, len(a) - 1)
+        if len(ends) != n_lines:
+            return None
+        seps = np.flatnonzero(sep)
+        if len(seps) != n_lines * (w - 1):
+            return None
+        per_line = np.diff(np.searchsorted(seps, ends), prepend=0)
+        if (per_line != w - 1).any():
+            return None
+        if crs == 0:
+            t = text
+        elif crs == len(ends) and text.endswith("\r\n"):  # every line ends CR LF
+            t = text.replace("\r\n", "\n")
+        else:
+            t = text.replace("\r\n", "\n")
+            if t.endswith("\r"):
+                t = t[:-1]
+        if t.endswith("\n"):
+            t = t[:-1]
+        flat = t.replace("\n", self.delim).split(self.delim)
+        if len(flat) != n_lines * w:  # cannot happen after the checks above; never guess
+            return None
+        piece = Piece({i: flat[i::w] for i in self.used}, n_lines, True)
+        piece.backslash = "\\" in text
+        piece.fullwidth = bool(((a - np.uint16(0xFF01)) <= 0x5D).any() or (a == 0x3000).any())
+        marks = np.flatnonzero((a == 61) | (a == 43) | (a == 45) | (a == 64))  # = + - @
+        # a value starts after a separator or a line end, or at the start of the block
+        before = a[np.maximum(marks - 1, 0)]
+        piece.formula = bool(len(marks)) and bool(((marks == 0) | (before == delim) | (before == 10)).any())
+        return piece
+
+    def _general_piece(self, text: str, first_row: int, found: list[tuple[int, str, str]]) -> Piece:
+        """Any block without quoted fields or stray CRs: per-line split, the reference's skips and rejects."""
+        t = text.replace("\r\n", "\n")
+        lines = t.split("\n")
+        if lines and lines[-1] == "":
+            lines.pop()
+        if lines and lines[-1].endswith("\r"):
+            lines[-1] = lines[-1][:-1]
+        d = self.delim
+        recs = [r for r in (line.split(d) for line in lines) if not (len(r) == 1 and not r[0].strip())]
+        return Piece(_columns_of_records(recs, self.width, self.header, first_row, self.used, found),
+                     len(recs), False)
+
+    def _csv_rest(self, text: str, final: bool, blocks: Iterator[tuple[str, bool]],
+                  first_row: int) -> Iterator[tuple[Piece, list[tuple[int, str, str]]]]:
+        """The rest of the file through the csv module, as the reference reads it."""
+        def chained() -> Iterator[tuple[str, bool]]:
+            yield text, final
+            yield from blocks
+
+        lines = _Lines(chained())
+        recs: list[list[str]] = []
+        row = first_row
+        for rec in _csv_records(self.feed, lines, self.lines_before):
+            recs.append(rec)
+            if len(recs) >= 8192:
+                found: list[tuple[int, str, str]] = []
+                yield Piece(_columns_of_records(recs, self.width, self.header, row, self.used, found),
+                            len(recs), False), found
+                row += len(recs)
+                recs = []
+        if recs:
+            found = []
+            yield Piece(_columns_of_records(recs, self.width, self.header, row, self.used, found),
+                        len(recs), False), found
+
+
+# --------------------------------------------------------------------------- whole-column conversion
+
+
+class ColumnConverter(P.BatchConverter):
+    """:class:`canbao.intake.parse.BatchConverter` over source columns, skipping what the examination ruled out."""
+
+    def __init__(self, plan: P.RowPlan):
+        super().__init__(plan)
+        self.iso_births: dict[str, str] = {}  # birth_date COPY text -> ISO form of the date it stands for
+        self.odd_births = False               # has any birth_date text differed from its ISO form?
+
+    def convert_piece(self, piece: Piece, first_row: int, lead: str, as_of: str,
+                      found: list[tuple[int, str, str]], rejects: list[tuple[int, str, str]]) -> list[str]:
+        """COPY lines of a piece (source rows ``first_row``…); ``found`` holds its column-count rejects."""
+        plan = self.plan
+        n = piece.n
+        out: dict[str, list[str]] = {}
+        formula_rows: set[int] = set()
+        NULL, INVALID = P.NULL, P.INVALID
+        for name, slot in plan.slots.items():
+            if slot.constant is not None:
+                out[name] = [slot.constant] * n
+                continue
+            if slot.index is None:
+                out[name] = [NULL] * n
+                continue
+            col = piece.columns[slot.index]
+            if not piece.clean:
+                col, _ = self._clean(col)
+            elif piece.fullwidth:
+                col = list(map(P._halfwidth, col))
+            reason, rule = slot.reason, f"parse:{name}"
+            if slot.map is not None:
+                vals = list(map(self.maps[name].get, col, repeat(INVALID)))
+                if INVALID in vals:
+                    for i, v in enumerate(vals):
+                        if v is INVALID:
+                            found.append((first_row + i, rule, reason))
+                            vals[i] = None
+                out[name] = [NULL if v is None else v for v in vals] if None in vals else vals
+                continue
+            ftype = slot.type
+            if ftype in ("text", "code"):
+                # folding can make a formula character or a backslash (＝, ＼): then look again
+                if ftype == "text" and (not piece.clean or piece.formula or piece.fullwidth):
+                    if P._has_formula_start("\x00".join(col)):
+                        col = list(col)
+                        for i, v in enumerate(col):
+                            if v and v[0] in P._FORMULA_START and not P._NUMBER_RE.match(v):
+                                col[i] = "'" + v
+                                formula_rows.add(i)
+                if (not piece.clean or piece.backslash or piece.fullwidth) and P._needs_escape("\x00".join(col)):
+                    col = list(map(P.escape_copy, col))
+                out[name] = [v or NULL for v in col] if "" in col else col
+            elif ftype == "date":
+                cache = self.dates[name]
+                vals = list(map(cache.get, col))
+                if None in vals:
+                    convert = slot.convert
+                    for i, v in enumerate(vals):
+                        if v is None:
+                            r = convert(col[i])
+                            vals[i] = cache[col[i]] = INVALID if r is INVALID else r[0]
+                            if r is not INVALID:
+                                self.date_objects[r[0]] = r[1]
+                if INVALID in vals:
+                    for i, v in enumerate(vals):
+                        if v is INVALID:
+                            found.append((first_row + i, rule, reason))
+                            vals[i] = NULL
+                out[name] = vals
+            elif ftype == "bool":
+                vals = list(map(P._BOOL_WORDS_NULL.get, map(str.lower, col), repeat(INVALID)))
+                if INVALID in vals:
+                    for i, v in enumerate(vals):
+                        if v is INVALID:
+                            found.append((first_row + i, rule, reason))
+                            vals[i] = NULL
+                out[name] = vals
+            else:
+                convert = slot.convert
+                vals = [convert(v) if v else NULL for v in col]
+                if INVALID in vals:
+                    for i, v in enumerate(vals):
+                        if v is INVALID:
+                            found.append((first_row + i, rule, reason))
+                            vals[i] = NULL
+                out[name] = vals
+        if formula_rows:
+            found += [(first_row + i, "formula", P._FORMULA_REASON) for i in sorted(formula_rows)]
+        births = self._iso_births(out) if plan.person_checks else None
+        for name, ftype, idx, constant in plan.id_slots:
+            if constant is not None:
+                col = [constant] * n
+            elif idx is None:
+                col = [""] * n
+            elif piece.clean:
+                col = piece.columns[idx]
+            else:
+                col = list(map(str.strip, piece.columns[idx]))
+            esc = (not piece.clean or piece.backslash) and P._needs_escape("\x00".join(col))
+            present = [i for i, v in enumerate(col) if not v or v == NULL] if ("" in col or NULL in col) else None
+            if present is not None:  # rows without an ID: all three columns NULL
+                absent = set(present)
+                keep = [i for i in range(n) if i not in absent]
+                sub = [col[i] for i in keep]
+            else:
+                keep, sub = None, col
+            if ftype == "id":
+                if births is not None and name == "person_id":
+                    b = births if keep is None else [births[i] for i in keep]
+                    s = out["sex"] if keep is None else [out["sex"][i] for i in keep]
+                    values, statuses = normalise_ids(sub, b, s)
+                else:
+                    values, statuses = normalise_ids(sub)
+            else:
+                pairs = [P._uscc_pair(v) for v in sub]
+                values, statuses = ([p[0] for p in pairs], [p[1] for p in pairs])
+            raws = sub
+            if esc:  # clean-up only removes characters: clean raws give clean values
+                raws = list(map(P.escape_copy, raws))
+                values = list(map(P.escape_copy, values))
+            if keep is not None:
+                full_v, full_r, full_s = [NULL] * n, [NULL] * n, [NULL] * n
+                for j, i in enumerate(keep):
+                    full_v[i], full_r[i], full_s[i] = values[j], raws[j], statuses[j]
+                values, raws, statuses = full_v, full_r, full_s
+            out[name], out[name + "_raw"], out[name + "_status"] = values, raws, statuses
+        if found:
+            found.sort(key=P._row_of)
+            rejects += found
+        cols = [[lead] * n, list(map(str, range(first_row, first_row + n))), [as_of] * n]
+        cols += [out[c] for c in plan.columns[3:]]
+        return list(map("\t".join, zip(*cols, strict=True)))
+
+    def _iso_births(self, out: dict[str, list[str]]) -> list[str | None]:
+        """The birth_date column as ISO dates or None (what :func:`canbao.ids.normalise_ids` compares).
+
+        The reference compares the date the value stands for; a birth date from
+        a map or constant is read with ``date.fromisoformat`` (which also takes
+        forms like ``20200101``), so such a value is rewritten to its ISO form.
+        """
+        col = out["birth_date"]
+        births = [None if v == P.NULL else v for v in col] if P.NULL in col else col
+        known = self.iso_births
+        fresh = set(births).difference(known)
+        fresh.discard(None)
+        for v in fresh:
+            d = self.date_objects.get(v) or dt.date.fromisoformat(v)
+            known[v] = d.isoformat()
+        if any(known[v] != v for v in fresh) or self.odd_births:
+            self.odd_births = self.odd_births or any(known[v] != v for v in fresh)
+            births = [None if v is None else known[v] for v in births]
+        return births
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def parse_csv(feed: Feed, path: Path, encoding: str, delivery_id: int | None, as_of: dt.date | None,
+              chunk_rows: int, stats: P.ParseStats) -> Iterator[P.Batch]:
+    """:func:`canbao.intake.parse.parse_file` for delimited files, by blocks and columns."""
+    lines = _Lines(text_blocks(path, encoding))
+    head_reader = _csv_reader(feed, lines)
+    head = _filtered(head_reader)
+    for _ in range(feed.format.skip_rows):
+        if next(head, None) is None:
+            break
+    header = None
+    if feed.format.header:
+        header = next(head, None)
+        if header is None:
+            if feed.kind == "snapshot":
+                raise BadDelivery("EMPTY", "no header and no data rows")
+            return
+    plan = P.RowPlan(feed, header)
+    stats.columns = plan.columns
+    stats.unmapped_columns = plan.unmapped
+    first: list[str] | None = None
+    if header is None:
+        first = next(head, None)
+        if first is not None:
+            if len(first) < plan.width:
+                raise BadDelivery("MISSING_COLUMNS", f"{len(first)} fields, the mapping reads {plan.width}")
+            if len(first) > plan.width:
+                raise BadDelivery("EXTRA_COLUMNS", f"{len(first)} fields, the mapping knows {plan.width}")
+    consumed = head_reader.line_num
+    used = sorted({s.index for s in plan.slots.values() if s.index is not None and s.constant is None}
+                  | {idx for _, _, idx, c in plan.id_slots if idx is not None and c is None})
+    reader = BlockReader(feed, plan.width, used)
+    lead = str(delivery_id) if delivery_id is not None else P.NULL
+    day = as_of.isoformat() if as_of is not None else P.NULL
+    converter = ColumnConverter(plan)
+    row = 1
+    pieces: Iterator[tuple[Piece, list[tuple[int, str, str]]]]
+    if first is not None:
+        lead_found: list[tuple[int, str, str]] = []
+        lead_piece = Piece(_columns_of_records([first], plan.width, False, 1, used, lead_found), 1, False)
+        pieces = _chain_pieces((lead_piece, lead_found), reader.pieces(lines.rest(), consumed, 2))
+    else:
+        pieces = reader.pieces(lines.rest(), consumed, 1)
+
+    pending: list[tuple[Piece, list[tuple[int, str, str]]]] = []
+    pending_rows = 0
+
+    def flush(parts: list[tuple[Piece, list[tuple[int, str, str]]]], first_row: int) -> P.Batch:
+        rejects: list[tuple[int, str, str]] = []
+        out: list[str] = []
+        r = first_row
+        for piece, found in parts:
+            out += converter.convert_piece(piece, r, lead, day, list(found), rejects)
+            r += piece.n
+        stats.rows = r - 1
+        stats.rejects += len(rejects)
+        stats.rejected_rows += len({x[0] for x in rejects})
+        return P.Batch(out, rejects)
+
+    for piece, found in pieces:
+        while piece.n:
+            room = chunk_rows - pending_rows
+            if piece.n > room:
+                head_piece, piece = piece.cut(room)
+                cut_row = row + pending_rows + room
+                pending.append((head_piece, [f for f in found if f[0] < cut_row]))
+                found = [f for f in found if f[0] >= cut_row]
+                pending_rows += room
+            else:
+                pending.append((piece, found))
+                pending_rows += piece.n
+                piece = Piece({}, 0, True)
+            if pending_rows >= chunk_rows:
+                yield flush(pending, row)
+                row += pending_rows
+                pending, pending_rows = [], 0
+    if row == 1 and not pending and feed.kind == "snapshot":
+        raise BadDelivery("EMPTY", "header only or empty file for a snapshot feed")
+    if pending:
+        yield flush(pending, row)
+        row += pending_rows
+    stats.rows = row - 1
+
+
+def _chain_pieces(first: tuple[Piece, list[tuple[int, str, str]]],
+                  rest: Iterator[tuple[Piece, list[tuple[int, str, str]]]]):
+    yield first
+    yield from rest
