@@ -40,26 +40,30 @@ def prepare_comparison() -> dict:
     """Reference date, city-wide linkage and duplicate detection, and the scope of this run."""
     from canbao.comparison import run as comparison
 
-    s = _settings()
-    return comparison.prepare(s.database_url, run_id=_run_id())
+    run_id = comparison.prepare(_settings().database_url)
+    return {"run_id": run_id}
 
 
 def comparison_counties(run: dict) -> list[str]:
     from canbao.comparison import run as comparison
 
-    return comparison.scope_counties(_settings().database_url, run)
+    return comparison.list_counties(_settings().database_url, run["run_id"])
 
 
 def classify_county(run: dict, county: str) -> dict:
+    """Build, classify and write the versions (with their outbox rows) of one county, in one transaction."""
     from canbao.comparison import run as comparison
 
-    return comparison.classify_county(_settings().database_url, run, county)
+    return _plain(comparison.run_county(_settings().database_url, run["run_id"], county))
 
 
-def commit_comparison(run: dict, parts: list[dict]) -> dict:
+def finish_comparison(run: dict, parts: list[dict]) -> dict:
     from canbao.comparison import run as comparison
 
-    return comparison.commit(_settings().database_url, run, parts)
+    summary = comparison.finish(_settings().database_url, run["run_id"])
+    result = _plain(summary)
+    result["new_versions"] = summary.versions_written
+    return result
 
 
 def build_outputs(result: dict) -> dict:

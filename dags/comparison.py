@@ -4,8 +4,8 @@
 Runs when any feed has newly promoted curated data (the feeds' assets joined
 with `|`, so one quiet feed never blocks it) or daily at 03:00. Linkage and
 duplicate detection are city-wide; the base build and classification run per
-county (dynamic task mapping), then versions and the province's outbox are
-written in one transaction, and the outputs (dispatch tables, survey rosters,
+county (dynamic task mapping), each county writing its new versions and the
+province's outbox rows in one transaction; then the outputs (dispatch tables, survey rosters,
 expansion lists, benefit stop-list) are rebuilt for the run.
 
 Emits `canbao://base/registration` when the base changed, which schedules the
@@ -51,11 +51,11 @@ def comparison():
         return pipeline.classify_county(item["run"], item["county"])
 
     @task(multiple_outputs=False)
-    def commit(run: dict, parts: list[dict]) -> dict:
-        """New versions and outbox rows for the whole city, in one transaction."""
+    def finish(run: dict, parts: list[dict]) -> dict:
+        """Close the run: counts by category, versions written."""
         from canbao import pipeline
 
-        return pipeline.commit_comparison(run, list(parts))
+        return pipeline.finish_comparison(run, list(parts))
 
     @task(multiple_outputs=False)
     def outputs(result: dict) -> dict:
@@ -73,7 +73,7 @@ def comparison():
 
     run = prepare()
     parts = classify_county.expand(item=counties(run))
-    result = commit(run, parts)
+    result = finish(run, parts)
     announce(result, outputs(result))
 
 
