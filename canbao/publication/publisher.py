@@ -17,7 +17,9 @@ How exactly-once holds through crashes and faults:
 - a ``409 SEQ`` is reconciled with the cursor; a batch the province never
   stored is renumbered to the expected seq only when the province is ahead of
   us (never backwards: that would mean the province lost batches, an incident).
-A PostgreSQL advisory lock keeps a second publisher for the same database out.
+A PostgreSQL advisory lock keeps a second publisher for the same database out; a
+run whose lock session ends (a database restart) stops before forming or sending
+anything more, since its pooled connections would otherwise reconnect without it.
 """
 
 from __future__ import annotations

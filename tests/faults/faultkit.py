@@ -23,11 +23,12 @@ def next_node() -> str:
     """A node id no other fault test uses (so its seqs and counts start from zero)."""
     return f"34{next(_next_node):04d}"
 
+
 # The publisher as a process of its own, as Airflow runs it: one run of publish() with a ProvinceClient,
 # its summary printed as JSON on the last line. Settings come from the environment (the secret never on
 # the command line).
 PUBLISH_SCRIPT = """
-import json, os, sys
+import json, os
 from canbao.publication.client import ProvinceClient
 from canbao.publication.publisher import publish
 go = os.environ.get("FAULT_GO_FILE")

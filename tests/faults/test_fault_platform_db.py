@@ -18,7 +18,7 @@ from faultkit import Outbox, assert_exactly_once, publisher_env, start_publisher
 
 from canbao.db import migrate
 from canbao.publication.client import ProvinceClient
-from canbao.publication.publisher import publish
+from canbao.publication.publisher import LOCK_KEY, PublishError, publish
 from canbao.services.postgres import PgCluster
 from canbao.services.process import free_port, wait_until
 
@@ -145,3 +145,38 @@ def test_publisher_started_while_the_database_is_down_fails_clearly_and_sends_no
 
     _rerun(own_outbox, fault_province, node)
     assert_exactly_once(fault_province, node[0], own_outbox)
+
+
+class _LockKillingClient(ProvinceClient):
+    """A real client that, at its first batch, has the database end the session holding the publisher lock.
+
+    What a DBA's pg_terminate_backend, an idle-session timeout or a failover does to one session.
+    """
+
+    def __init__(self, *args, db_url: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.db_url = db_url
+        self.killed = 0
+
+    def send_batch(self, payload, gzip: bool = True):
+        if not self.killed:
+            with psycopg2.connect(self.db_url.replace("postgresql+psycopg2", "postgresql")) as conn:
+                with conn.cursor() as cur:
+                    cur.execute("select pg_terminate_backend(pid) from pg_locks "
+                                "where locktype = 'advisory' and objid = %s and granted", (LOCK_KEY,))
+                    self.killed = cur.rowcount
+        return super().send_batch(payload, gzip=gzip)
+
+
+def test_lock_session_ended_mid_run_stops_before_the_next_batch(fault_province, node, outbox):
+    outbox.add_versions(15, 2)
+    with _LockKillingClient(fault_province.url, node[0], node[1], timeout=10, db_url=outbox.db_url) as client:
+        with pytest.raises(PublishError, match="lost the publisher lock"):
+            publish(outbox.db_url, client, max_records=10, backoff=0.01, max_wait=30)
+    assert client.killed == 1
+    # The batch already on its way was delivered and recorded; nothing was formed or sent without the lock.
+    assert [state for _, _, state in outbox.batches()] == ["DELIVERED"]
+    assert fault_province.stats(node[0])["batches"] == 1
+
+    _rerun(outbox, fault_province, node)
+    assert_exactly_once(fault_province, node[0], outbox)
