@@ -18,6 +18,8 @@ from canbao.paths import read_sql
 def _synthesise(db_url: str, persons: int) -> float:
     t0 = time.perf_counter()
     with engine(db_url).begin() as conn:
+        if conn.execute(sa.text("select to_regclass('publication.outbox') is not null")).scalar_one():
+            conn.execute(sa.text("truncate publication.outbox cascade"))
         conn.execute(sa.text(read_sql("comparison/bench_synthesise.sql")), {"persons": persons})
     return time.perf_counter() - t0
 

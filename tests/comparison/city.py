@@ -92,7 +92,6 @@ class City:
             sql += f" on conflict ({upsert_key}) do update set " + ", ".join(f"{c} = excluded.{c}" for c in cols)
         with engine(self.db_url).begin() as c:
             c.execute(sa.text(sql), row)
-            pid = row.get("person_id") or row.get("uscc")
             c.execute(sa.text("insert into curated.change_log (delivery_id, target, person_id, uscc, change) "
                               "values (:d, :t, :p, :u, 'INSERT')"),
                       {"d": row["delivery_id"], "t": target, "p": row.get("person_id"),

@@ -72,3 +72,22 @@ def test_incremental_scope_is_only_who_changed(city):
     assert inc.scope_size < len(p) + 2
     assert inc.scope_size >= 9
     assert REF < inc.ref_date
+
+
+def test_per_county_steps_give_the_same_base_as_one_run(city):
+    from canbao.comparison import run as comparison
+
+    p = build_day1(city)
+    other = make_id("19850101", region="110105")
+    city.si_person(other)
+    city.resident_full(other)
+    city.ps(make_id("19810101"), region="330602001001")
+    run_id = comparison.prepare(city.db_url)
+    counties = comparison.list_counties(city.db_url, run_id)
+    assert counties == ["", "330602", "330604"]
+    for county in counties:
+        comparison.run_county(city.db_url, run_id, county)
+    summary = comparison.finish(city.db_url, run_id)
+    assert summary.versions_written == len(p) + 2
+    again = run_comparison(city.db_url, scope="full")
+    assert (again.versions_written, again.rows_refreshed) == (0, 0)

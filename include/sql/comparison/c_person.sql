@@ -296,7 +296,7 @@ categorised as (
     from population as p
 ),
 
-reasoned as (
+reasoned as materialized (
     select
         c.*,
         case when c.category not in ('UNINSURED', 'PARTIAL', 'NOT_APPLICABLE') then '{}'::jsonb

@@ -2,7 +2,8 @@
 -- the interface's field table order; jsonb stores keys canonically), per-field provenance and the
 -- hashes that decide whether anything changed. Provenance keeps the as_of of the value's first
 -- appearance: when a field's value equals the previous version's, its previous source entry stays.
-with shaped as (
+-- The CTEs are materialised: inlined, the wide jsonb expressions were evaluated once per reference.
+with shaped as materialized (
     select
         p.*,
         case when p.in_register then left(p.hukou_region, 6) end as county_code,
@@ -30,10 +31,20 @@ with shaped as (
     from c_person as p
 ),
 
-provenance as (
-    select s.person_id, f.field, f.source, f.as_of
+recorded as materialized (
+    -- per-field provenance, computed within each person's row (no join back to the wide rows)
+    select s.*, coalesce(src.sources, '{}'::jsonb) as sources,
+           s.data || jsonb_build_object('sources', coalesce(src.sources, '{}'::jsonb)) as record
     from shaped as s
-    cross join lateral (values
+    left join base.person_current as c on c.person_id = s.person_id
+    cross join lateral (
+        select jsonb_object_agg(
+                   f.field,
+                   case when c.record -> f.field = s.data -> f.field and c.sources ? f.field
+                        then c.sources -> f.field
+                        else jsonb_build_object('source', f.source, 'as_of', f.as_of) end
+               ) as sources
+        from (values
         ('name', s.name_source,
          case s.name_source when 'public_security' then s.facts_as_of when 'social_insurance' then s.si_as_of
                             else s.survey_as_of end),
@@ -64,40 +75,9 @@ provenance as (
          case when s.withholding_employer = s.employer_uscc and s.enrollment_as_of is null
               then s.withholding_as_of else s.enrollment_as_of end),
         ('insurance', case when s.insurance is not null then 'social_insurance' end, s.enrollment_as_of)
-    ) as f (field, source, as_of)
-    where f.source is not null
-),
-
-previous as (
-    -- the previous version's values and sources, unpacked once per person
-    select c.person_id, v.key as field, v.value, c.sources -> v.key as source_entry
-    from base.person_current as c
-    join c_scope as sc on sc.person_id = c.person_id
-    cross join lateral jsonb_each(c.record) as v
-    where c.sources ? v.key
-),
-
-sourced as (
-    select
-        v.person_id,
-        jsonb_object_agg(
-            v.field,
-            case when pv.value = s.data -> v.field then pv.source_entry
-                 else jsonb_build_object('source', v.source, 'as_of', v.as_of) end
-        ) as sources
-    from provenance as v
-    join shaped as s on s.person_id = v.person_id
-    left join previous as pv on pv.person_id = v.person_id and pv.field = v.field
-    group by v.person_id
-),
-
-recorded as (
-    select
-        s.*,
-        coalesce(so.sources, '{}'::jsonb) as sources,
-        s.data || jsonb_build_object('sources', coalesce(so.sources, '{}'::jsonb)) as record
-    from shaped as s
-    left join sourced as so on so.person_id = s.person_id
+        ) as f (field, source, as_of)
+        where f.source is not null
+    ) as src
 ),
 
 final as (

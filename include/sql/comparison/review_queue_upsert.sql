@@ -18,6 +18,7 @@ select case when outcome = 'REVIEW' or (outcome <> 'INVALID' and candidate_perso
        :run_id, :run_id, :now, :now
 from items
 on conflict (source, raw_id) do update
-set kind = case when excluded.state = 'DECIDED' then q.kind else excluded.kind end, candidate_person_id = excluded.candidate_person_id, score = excluded.score,
+set kind = case when excluded.state = 'DECIDED' then q.kind else excluded.kind end,
+    candidate_person_id = excluded.candidate_person_id, score = excluded.score,
     candidates = excluded.candidates, state = excluded.state, last_run_id = excluded.last_run_id,
     updated_at = excluded.updated_at
