@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("httpx", "httpcore", "paramiko"):  # one line per request or connection drowns the story
+    for noisy in ("httpx", "httpcore", "paramiko", "alembic"):  # one line per request or connection drowns the story
         logging.getLogger(noisy).setLevel(logging.WARNING)
     install_log_masking()
     if not getattr(args, "func", None):

@@ -158,8 +158,14 @@ def discover(feed: Feed, sftp=None) -> list[Candidate]:
         with sftp_hook(feed).get_managed_conn() as conn:
             return discover(feed, conn)
     found: list[Candidate] = []
+    globbed = any(c in feed.sftp.folder for c in "*?[")
     for folder in feed_folders(feed, sftp):
-        found += _discover_in(feed, sftp, folder)
+        try:
+            found += _discover_in(feed, sftp, folder)
+        except FileNotFoundError:
+            if not globbed:  # the feed's own folder missing is a configuration fault
+                raise
+            # a folder matched by the glob may lack this subfolder (a town with rosters, no returns yet)
     return sorted(found, key=Candidate.sort_key)
 
 

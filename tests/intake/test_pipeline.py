@@ -210,3 +210,20 @@ def test_folder_with_a_glob_segment_is_searched_in_every_matching_folder(intake_
     with sftp_hook(feed).get_managed_conn() as sftp:
         found = discover(feed, sftp)
     assert [c.folder for c in found] == ["/towns/330604001/returns", "/towns/330604002/returns"]
+
+
+def test_a_town_folder_without_returns_does_not_stop_discovery(intake_env, registry):
+    """Rosters create /towns/<town>/rosters before a town ever returns a survey."""
+    import dataclasses
+
+    from canbao.registry.loader import SftpSpec
+
+    feed = registry["si_pipe"]
+    feed = dataclasses.replace(feed, sftp=SftpSpec("canbao_sftp", "/towns/*/returns", "SBRT_*.txt", "/towns"))
+    root = intake_env["root"] / "towns"
+    (root / "330604009" / "rosters").mkdir(parents=True)
+    drop(root / "330604010" / "returns", "SBRT_330604010.txt", f"{citizen_id(2)}|赵六|1|1980-01-01|139\n".encode(),
+         rows=1)
+    with sftp_hook(feed).get_managed_conn() as sftp:
+        found = discover(feed, sftp)
+    assert [c.folder for c in found] == ["/towns/330604010/returns"]
