@@ -5,7 +5,9 @@
   should prefer ``fresh_db_url``);
 - ``fresh_db_url``: a new database cloned from the migrated template, per test;
 - ``sftp_server``: the embedded SFTP server with department accounts;
-- ``canbao_env``: environment variables pointing the platform at these services.
+- ``canbao_env``: environment variables pointing the platform at these services;
+- ``isolated_platform_env`` (automatic): a session SMTP catcher and a temporary CANBAO_HOME,
+  so no test touches a developer's running stack.
 """
 
 from __future__ import annotations
@@ -25,6 +27,27 @@ from canbao.services.postgres import PgCluster
 from canbao.services.process import Managed, free_port, port_open, wait_until
 
 TEMPLATE_DB = "canbao_template"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_platform_env(tmp_path_factory):
+    """No test may reach the developer's own stack: mail goes to a catcher of the session's own,
+    state to a temporary CANBAO_HOME, and no webhook is called unless a test sets one."""
+    from canbao.alerts.testing import SmtpCatcher
+
+    home = tmp_path_factory.mktemp("canbao_home")
+    saved = {k: os.environ.get(k) for k in ("CANBAO_HOME", "CANBAO_SMTP_HOST", "CANBAO_SMTP_PORT",
+                                            "CANBAO_ALERT_WEBHOOK")}
+    with SmtpCatcher() as catcher:
+        os.environ.update({"CANBAO_HOME": str(home), "CANBAO_SMTP_HOST": "127.0.0.1",
+                           "CANBAO_SMTP_PORT": str(catcher.port)})
+        os.environ.pop("CANBAO_ALERT_WEBHOOK", None)
+        yield catcher
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 @pytest.fixture(scope="session")

@@ -163,16 +163,21 @@ class Piece:
     checked column by column, as the reference does.
     """
 
-    __slots__ = ("columns", "n", "clean", "backslash", "fullwidth", "formula")
+    __slots__ = ("columns", "n", "clean", "backslash", "fullwidth", "formula", "dirty")
 
     def __init__(self, columns: dict[int, list[str]], n: int, clean: bool):
         self.columns, self.n, self.clean = columns, n, clean
         self.backslash = self.fullwidth = self.formula = True
+        self.dirty: set[int] = set()  # source columns of a clean piece whose values hold whitespace
+
+    def clean_column(self, index: int) -> bool:
+        """Are this column's values trimmed and free of tabs, newlines and carriage returns?"""
+        return self.clean and index not in self.dirty
 
     def cut(self, k: int) -> tuple[Piece, Piece]:
         head, tail = Piece({}, k, self.clean), Piece({}, self.n - k, self.clean)
         for p in (head, tail):
-            p.backslash, p.fullwidth, p.formula = self.backslash, self.fullwidth, self.formula
+            p.backslash, p.fullwidth, p.formula, p.dirty = self.backslash, self.fullwidth, self.formula, self.dirty
         for i, col in self.columns.items():
             head.columns[i], tail.columns[i] = col[:k], col[k:]
         return head, tail
@@ -219,8 +224,11 @@ class BlockReader:
             row += piece.n
 
     def _quoted(self, text: str) -> bool:
+        """Does a value of the block start with the quote character (a quoted field, for the csv module)?"""
         q = self.quote
-        return q is not None and (text.startswith(q) or ("\n" + q) in text or (self.delim + q) in text)
+        if q is None or q not in text:
+            return False
+        return text.startswith(q) or ("\n" + q) in text or (self.delim + q) in text
 
     @staticmethod
     def _carriage_returns_ok(text: str, final: bool) -> bool:
@@ -233,10 +241,12 @@ class BlockReader:
         return "\r" not in rest
 
     def _clean_piece(self, text: str, n_lines: int) -> Piece | None:
-        """Columns of a block with no whitespace but line ends and ``width`` fields on every line, else None.
+        """Columns of a block with ``width`` fields on every line, else None.
 
         The examination runs on the block's UTF-16 code units in numpy (a few
-        passes in C); only a block that passes is split, in one call.
+        passes in C); only a block that passes is split, in one call. Columns
+        with whitespace anywhere in the block are marked ``dirty`` and get the
+        reference's trimming and checks; the others are known to need none.
         """
         w = self.width
         if w < 2 or not text:  # with one field a blank line would look like a row: the general path skips it
@@ -250,13 +260,12 @@ class BlockReader:
         ws = maybe[_WHITESPACE[a[maybe]]]
         ws = ws[(a[ws] != 10) & (a[ws] != delim)]
         crs = 0
-        if len(ws):  # only CRs right before a line feed (or ending the last line) are allowed
+        other = ws
+        if len(ws):  # CRs right before a line feed (or ending the last line) are line ends
             nxt = ws + 1
-            last = nxt == len(a)
-            ok = (a[ws] == 13) & (last | (a[np.minimum(nxt, len(a) - 1)] == 10))
-            if not ok.all():
-                return None
-            crs = len(ws)
+            line_end = (a[ws] == 13) & ((nxt == len(a)) | (a[np.minimum(nxt, len(a) - 1)] == 10))
+            crs = int(np.count_nonzero(line_end))
+            other = ws[~line_end]
         ends = np.flatnonzero(nl)
         if not text.endswith("\n"):
             ends = np.append(ends, len(a) - 1)
@@ -268,20 +277,23 @@ class BlockReader:
         per_line = np.diff(np.searchsorted(seps, ends), prepend=0)
         if (per_line != w - 1).any():
             return None
-        if crs == 0:
-            t = text
-        elif crs == len(ends) and text.endswith("\r\n"):  # every line ends CR LF
-            t = text.replace("\r\n", "\n")
+        dirty: set[int] = set()
+        if len(other):  # whitespace inside values: those columns are trimmed and checked as the reference does
+            line = np.searchsorted(ends, other)
+            dirty = set((np.searchsorted(seps, other) - (w - 1) * line).tolist())
+        if crs == len(ends) and text.endswith("\r\n"):  # every line ends CR LF: one replace
+            flat = text[:-2].replace("\r\n", self.delim).split(self.delim)
         else:
-            t = text.replace("\r\n", "\n")
+            t = text.replace("\r\n", "\n") if crs else text
             if t.endswith("\r"):
                 t = t[:-1]
-        if t.endswith("\n"):
-            t = t[:-1]
-        flat = t.replace("\n", self.delim).split(self.delim)
+            if t.endswith("\n"):
+                t = t[:-1]
+            flat = t.replace("\n", self.delim).split(self.delim)
         if len(flat) != n_lines * w:  # cannot happen after the checks above; never guess
             return None
         piece = Piece({i: flat[i::w] for i in self.used}, n_lines, True)
+        piece.dirty = dirty
         piece.backslash = "\\" in text
         piece.fullwidth = bool(((a - np.uint16(0xFF01)) <= 0x5D).any() or (a == 0x3000).any())
         marks = np.flatnonzero((a == 61) | (a == 43) | (a == 45) | (a == 64))  # = + - @
@@ -337,6 +349,8 @@ class ColumnConverter(P.BatchConverter):
         super().__init__(plan)
         self.iso_births: dict[str, str] = {}  # birth_date COPY text -> ISO form of the date it stands for
         self.odd_births = False               # has any birth_date text differed from its ISO form?
+        # value maps answering COPY text (NULL for a value mapped to nothing): one scan less per column
+        self.null_maps = {name: {k: P.NULL if v is None else v for k, v in m.items()} for name, m in self.maps.items()}
 
     def convert_piece(self, piece: Piece, first_row: int, lead: str, as_of: str,
                       found: list[tuple[int, str, str]], rejects: list[tuple[int, str, str]]) -> list[str]:
@@ -354,31 +368,32 @@ class ColumnConverter(P.BatchConverter):
                 out[name] = [NULL] * n
                 continue
             col = piece.columns[slot.index]
-            if not piece.clean:
+            clean = piece.clean_column(slot.index)
+            if not clean:
                 col, _ = self._clean(col)
             elif piece.fullwidth:
                 col = list(map(P._halfwidth, col))
             reason, rule = slot.reason, f"parse:{name}"
             if slot.map is not None:
-                vals = list(map(self.maps[name].get, col, repeat(INVALID)))
+                vals = list(map(self.null_maps[name].get, col, repeat(INVALID)))
                 if INVALID in vals:
                     for i, v in enumerate(vals):
                         if v is INVALID:
                             found.append((first_row + i, rule, reason))
-                            vals[i] = None
-                out[name] = [NULL if v is None else v for v in vals] if None in vals else vals
+                            vals[i] = NULL
+                out[name] = vals
                 continue
             ftype = slot.type
             if ftype in ("text", "code"):
                 # folding can make a formula character or a backslash (＝, ＼): then look again
-                if ftype == "text" and (not piece.clean or piece.formula or piece.fullwidth):
+                if ftype == "text" and (not clean or piece.formula or piece.fullwidth):
                     if P._has_formula_start("\x00".join(col)):
                         col = list(col)
                         for i, v in enumerate(col):
                             if v and v[0] in P._FORMULA_START and not P._NUMBER_RE.match(v):
                                 col[i] = "'" + v
                                 formula_rows.add(i)
-                if (not piece.clean or piece.backslash or piece.fullwidth) and P._needs_escape("\x00".join(col)):
+                if (not clean or piece.backslash or piece.fullwidth) and P._needs_escape("\x00".join(col)):
                     col = list(map(P.escape_copy, col))
                 out[name] = [v or NULL for v in col] if "" in col else col
             elif ftype == "date":
@@ -423,18 +438,17 @@ class ColumnConverter(P.BatchConverter):
                 col = [constant] * n
             elif idx is None:
                 col = [""] * n
-            elif piece.clean:
+            elif piece.clean_column(idx):
                 col = piece.columns[idx]
             else:
                 col = list(map(str.strip, piece.columns[idx]))
-            esc = (not piece.clean or piece.backslash) and P._needs_escape("\x00".join(col))
-            present = [i for i, v in enumerate(col) if not v or v == NULL] if ("" in col or NULL in col) else None
-            if present is not None:  # rows without an ID: all three columns NULL
-                absent = set(present)
-                keep = [i for i in range(n) if i not in absent]
+            clean_ids = idx is not None and piece.clean_column(idx)
+            esc = (not clean_ids or piece.backslash) and P._needs_escape("\x00".join(col))
+            keep: list[int] | None = None  # rows with an ID, when some have none (all three columns NULL)
+            sub = col
+            if "" in col or NULL in col:
+                keep = [i for i, v in enumerate(col) if v and v != NULL]
                 sub = [col[i] for i in keep]
-            else:
-                keep, sub = None, col
             if ftype == "id":
                 if births is not None and name == "person_id":
                     b = births if keep is None else [births[i] for i in keep]
@@ -446,8 +460,10 @@ class ColumnConverter(P.BatchConverter):
                 pairs = [P._uscc_pair(v) for v in sub]
                 values, statuses = ([p[0] for p in pairs], [p[1] for p in pairs])
             raws = sub
-            if esc:  # clean-up only removes characters: clean raws give clean values
+            if esc:
                 raws = list(map(P.escape_copy, raws))
+            # clean-up removes characters and folds full-width ones (＼ becomes a backslash)
+            if esc or ((not clean_ids or piece.fullwidth) and P._needs_escape("\x00".join(values))):
                 values = list(map(P.escape_copy, values))
             if keep is not None:
                 full_v, full_r, full_s = [NULL] * n, [NULL] * n, [NULL] * n

@@ -10,6 +10,12 @@ value (it may be personal data).
 The hot path is built once per feed (:class:`RowPlan`): a list of small
 converters with per-value caches (dates and codes repeat a lot), so a row
 costs a few dictionary look-ups plus the citizen-ID check.
+
+Delimited files go through :mod:`canbao.intake.fastpath` (1 MiB blocks
+examined as whole strings, split into columns in one call, IDs judged a
+column at a time in numpy); :func:`reference_parse` is the record-by-record
+path it must agree with byte for byte, and still reads fixed-width and Excel
+files.
 """
 
 from __future__ import annotations
@@ -825,8 +831,10 @@ class BatchConverter:
                 pairs = [_uscc_pair(v) if v and v != NULL else _NULL_PAIR for v in col]
             values, statuses = (list(x) for x in zip(*pairs, strict=True)) if pairs else ([], [])
             raws = [v if v and v != NULL else NULL for v in col]
-            if esc:  # clean-up only removes characters: clean raws give clean values
+            if esc:
                 raws = [escape_copy(v) if v is not NULL else v for v in raws]
+            # clean-up removes characters and folds full-width ones (＼ becomes a backslash)
+            if esc or _needs_escape("\x00".join(values)):
                 values = [escape_copy(v) if v is not NULL else v for v in values]
             out[name], out[name + "_raw"], out[name + "_status"] = values, raws, statuses
         if found:

@@ -222,6 +222,7 @@ def test_compiled_row_plan_agrees_with_the_reference_conversion(registry):
         ps_row(5, 公民身份号码="１２３"), ps_row(6, 姓名="　王\t五 ", 户籍地址="-DROP", 是否服役="是"),
         ps_row(7, 户口状态="死亡注销", 注销日期="20200101", 户口性质="城镇"), ps_row(8, 公民身份号码=""),
         ps_row(9, 居住地址="a\\b\nc"), ps_row(10)[:6], ps_row(11, 户籍地址="＝１+１", 联系电话="１３８"),
+        ps_row(12, 公民身份号码="１２３＼４"),
     ]
     slow_lines, slow_rejects, fast_rejects = [], [], []
     for i, rec in enumerate(samples, 1):
