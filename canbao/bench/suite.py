@@ -76,9 +76,9 @@ def intake(ctx: BenchContext) -> list[Figure]:
                note=f"{r['rows']:,} rows, {r['file_mb']} MiB GBK: intake {r['intake_rows_per_s']:,} rows/s; "
                     f"COPY of the typed staging rows alone {r['staging_copy_rows_per_s']:,} rows/s "
                     f"(ceiling ratio {r['ceiling_ratio']})"),
-        Figure("intake_peak_rss", r["peak_rss_mib"], "MiB",
-               note=f"growth during intake {r['peak_rss_growth_mib']} MiB; bounded by the chunk size, "
-                    "not the file size"),
+        Figure("intake_peak_rss", r["peak_rss_growth_mib"], "MiB",
+               note=f"resident memory intake added at its peak (process peak {r['peak_rss_mib']} MiB includes "
+                    "what earlier benchmarks left); bounded by the chunk size, not the file size"),
     ]
 
 
