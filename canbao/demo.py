@@ -136,6 +136,7 @@ def _main(args) -> int:
         print(f"» reusing the sample city in {city}", flush=True)
 
     seed_feedback(stack, city)
+    write_region_names(home, args.seed)
 
     api = AirflowApi(stack.airflow_url, "admin", stack.secrets()["airflow_admin_password"])
     from canbao.registry.names import feed_names
@@ -154,6 +155,15 @@ def _main(args) -> int:
 
     print_summary(stack, summary, time.monotonic() - t0)
     return 0 if all(s["ok"] for s in summary) else 1
+
+
+def write_region_names(home: Path, seed: int) -> None:
+    """The sample city's region names (the bureau's own reference list in production), read by the outputs."""
+    import yaml
+
+    from canbao.generate.population import region_names
+
+    (home / "regions.yaml").write_text(yaml.safe_dump(region_names(seed), allow_unicode=True), encoding="utf-8")
 
 
 def seed_feedback(stack, city: Path) -> None:

@@ -550,3 +550,15 @@ def _life(p: Person, rng: random.Random, as_of: dt.date, window_start: dt.date, 
 __all__ = ["City", "Town", "build_city", "DEFAULT_RATES", "stream", "wrong_check", "transposed", "legacy15",
            "fullwidth", "make_id", "make_uscc", "id_region", "E_CODE", "E_EMPLOYER", "E_STATUS", "E_START",
            "E_LAST_PAID", "E_RECEIVING"]
+
+
+def region_names(seed: int) -> dict[str, str]:
+    """Code -> name of the city, its counties, towns and villages (what the outputs print in 甲栏)."""
+    from canbao.generate.reference import CITY_CODE, CITY_NAME, COUNTIES
+
+    names = {CITY_CODE: CITY_NAME}
+    names.update({code: spec[0] for code, spec in COUNTIES.items()})
+    for town in build_towns(seed):
+        names[town.code] = town.name
+        names.update(dict(town.villages))
+    return names
