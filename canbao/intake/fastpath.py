@@ -8,8 +8,9 @@ no quoted field, no whitespace besides line ends and the same number of
 fields on every line (almost every block of a real feed), it is split into
 fields in one call and sliced into columns, and most per-value work is known
 to be unnecessary (no trimming, no full-width folding, no escaping, no formula
-characters). Citizen IDs are judged a column at a time
-(:func:`canbao.ids.normalise_ids`, numpy).
+characters). The columns themselves are converted by
+:meth:`canbao.intake.parse.BatchConverter.convert_columns`, the batch path's
+own converter, told what the examination vouched for.
 
 Exactness: the answers are those of the reference row-at-a-time path, byte
 for byte (tests compare them on the test feeds and on a generated city).
@@ -26,13 +27,11 @@ import codecs
 import csv
 import datetime as dt
 from collections.abc import Iterator
-from itertools import repeat
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from canbao.ids import normalise_ids
 from canbao.intake import parse as P
 from canbao.intake.errors import BadDelivery
 from canbao.registry.loader import Feed
@@ -339,166 +338,6 @@ class BlockReader:
                         len(recs), False), found
 
 
-# --------------------------------------------------------------------------- whole-column conversion
-
-
-class ColumnConverter(P.BatchConverter):
-    """:class:`canbao.intake.parse.BatchConverter` over source columns, skipping what the examination ruled out."""
-
-    def __init__(self, plan: P.RowPlan):
-        super().__init__(plan)
-        self.iso_births: dict[str, str] = {}  # birth_date COPY text -> ISO form of the date it stands for
-        self.odd_births = False               # has any birth_date text differed from its ISO form?
-        # value maps answering COPY text (NULL for a value mapped to nothing): one scan less per column
-        self.null_maps = {name: {k: P.NULL if v is None else v for k, v in m.items()} for name, m in self.maps.items()}
-
-    def convert_piece(self, piece: Piece, first_row: int, lead: str, as_of: str,
-                      found: list[tuple[int, str, str]], rejects: list[tuple[int, str, str]]) -> list[str]:
-        """COPY lines of a piece (source rows ``first_row``…); ``found`` holds its column-count rejects."""
-        plan = self.plan
-        n = piece.n
-        out: dict[str, list[str]] = {}
-        formula_rows: set[int] = set()
-        NULL, INVALID = P.NULL, P.INVALID
-        for name, slot in plan.slots.items():
-            if slot.constant is not None:
-                out[name] = [slot.constant] * n
-                continue
-            if slot.index is None:
-                out[name] = [NULL] * n
-                continue
-            col = piece.columns[slot.index]
-            clean = piece.clean_column(slot.index)
-            if not clean:
-                col, _ = self._clean(col)
-            elif piece.fullwidth:
-                col = list(map(P._halfwidth, col))
-            reason, rule = slot.reason, f"parse:{name}"
-            if slot.map is not None:
-                vals = list(map(self.null_maps[name].get, col, repeat(INVALID)))
-                if INVALID in vals:
-                    for i, v in enumerate(vals):
-                        if v is INVALID:
-                            found.append((first_row + i, rule, reason))
-                            vals[i] = NULL
-                out[name] = vals
-                continue
-            ftype = slot.type
-            if ftype in ("text", "code"):
-                # folding can make a formula character or a backslash (＝, ＼): then look again
-                if ftype == "text" and (not clean or piece.formula or piece.fullwidth):
-                    if P._has_formula_start("\x00".join(col)):
-                        col = list(col)
-                        for i, v in enumerate(col):
-                            if v and v[0] in P._FORMULA_START and not P._NUMBER_RE.match(v):
-                                col[i] = "'" + v
-                                formula_rows.add(i)
-                if (not clean or piece.backslash or piece.fullwidth) and P._needs_escape("\x00".join(col)):
-                    col = list(map(P.escape_copy, col))
-                out[name] = [v or NULL for v in col] if "" in col else col
-            elif ftype == "date":
-                cache = self.dates[name]
-                vals = list(map(cache.get, col))
-                if None in vals:
-                    convert = slot.convert
-                    for i, v in enumerate(vals):
-                        if v is None:
-                            r = convert(col[i])
-                            vals[i] = cache[col[i]] = INVALID if r is INVALID else r[0]
-                            if r is not INVALID:
-                                self.date_objects[r[0]] = r[1]
-                if INVALID in vals:
-                    for i, v in enumerate(vals):
-                        if v is INVALID:
-                            found.append((first_row + i, rule, reason))
-                            vals[i] = NULL
-                out[name] = vals
-            elif ftype == "bool":
-                vals = list(map(P._BOOL_WORDS_NULL.get, map(str.lower, col), repeat(INVALID)))
-                if INVALID in vals:
-                    for i, v in enumerate(vals):
-                        if v is INVALID:
-                            found.append((first_row + i, rule, reason))
-                            vals[i] = NULL
-                out[name] = vals
-            else:
-                convert = slot.convert
-                vals = [convert(v) if v else NULL for v in col]
-                if INVALID in vals:
-                    for i, v in enumerate(vals):
-                        if v is INVALID:
-                            found.append((first_row + i, rule, reason))
-                            vals[i] = NULL
-                out[name] = vals
-        if formula_rows:
-            found += [(first_row + i, "formula", P._FORMULA_REASON) for i in sorted(formula_rows)]
-        births = self._iso_births(out) if plan.person_checks else None
-        for name, ftype, idx, constant in plan.id_slots:
-            if constant is not None:
-                col = [constant] * n
-            elif idx is None:
-                col = [""] * n
-            elif piece.clean_column(idx):
-                col = piece.columns[idx]
-            else:
-                col = list(map(str.strip, piece.columns[idx]))
-            clean_ids = idx is not None and piece.clean_column(idx)
-            esc = (not clean_ids or piece.backslash) and P._needs_escape("\x00".join(col))
-            keep: list[int] | None = None  # rows with an ID, when some have none (all three columns NULL)
-            sub = col
-            if "" in col or NULL in col:
-                keep = [i for i, v in enumerate(col) if v and v != NULL]
-                sub = [col[i] for i in keep]
-            if ftype == "id":
-                if births is not None and name == "person_id":
-                    b = births if keep is None else [births[i] for i in keep]
-                    s = out["sex"] if keep is None else [out["sex"][i] for i in keep]
-                    values, statuses = normalise_ids(sub, b, s)
-                else:
-                    values, statuses = normalise_ids(sub)
-            else:
-                pairs = [P._uscc_pair(v) for v in sub]
-                values, statuses = ([p[0] for p in pairs], [p[1] for p in pairs])
-            raws = sub
-            if esc:
-                raws = list(map(P.escape_copy, raws))
-            # clean-up removes characters and folds full-width ones (＼ becomes a backslash)
-            if esc or ((not clean_ids or piece.fullwidth) and P._needs_escape("\x00".join(values))):
-                values = list(map(P.escape_copy, values))
-            if keep is not None:
-                full_v, full_r, full_s = [NULL] * n, [NULL] * n, [NULL] * n
-                for j, i in enumerate(keep):
-                    full_v[i], full_r[i], full_s[i] = values[j], raws[j], statuses[j]
-                values, raws, statuses = full_v, full_r, full_s
-            out[name], out[name + "_raw"], out[name + "_status"] = values, raws, statuses
-        if found:
-            found.sort(key=P._row_of)
-            rejects += found
-        cols = [[lead] * n, list(map(str, range(first_row, first_row + n))), [as_of] * n]
-        cols += [out[c] for c in plan.columns[3:]]
-        return list(map("\t".join, zip(*cols, strict=True)))
-
-    def _iso_births(self, out: dict[str, list[str]]) -> list[str | None]:
-        """The birth_date column as ISO dates or None (what :func:`canbao.ids.normalise_ids` compares).
-
-        The reference compares the date the value stands for; a birth date from
-        a map or constant is read with ``date.fromisoformat`` (which also takes
-        forms like ``20200101``), so such a value is rewritten to its ISO form.
-        """
-        col = out["birth_date"]
-        births = [None if v == P.NULL else v for v in col] if P.NULL in col else col
-        known = self.iso_births
-        fresh = set(births).difference(known)
-        fresh.discard(None)
-        for v in fresh:
-            d = self.date_objects.get(v) or dt.date.fromisoformat(v)
-            known[v] = d.isoformat()
-        if any(known[v] != v for v in fresh) or self.odd_births:
-            self.odd_births = self.odd_births or any(known[v] != v for v in fresh)
-            births = [None if v is None else known[v] for v in births]
-        return births
-
-
 # --------------------------------------------------------------------------- driver
 
 
@@ -535,7 +374,7 @@ def parse_csv(feed: Feed, path: Path, encoding: str, delivery_id: int | None, as
     reader = BlockReader(feed, plan.width, used)
     lead = str(delivery_id) if delivery_id is not None else P.NULL
     day = as_of.isoformat() if as_of is not None else P.NULL
-    converter = ColumnConverter(plan)
+    converter = P.BatchConverter(plan)  # a Piece is its SourceColumns
     row = 1
     pieces: Iterator[tuple[Piece, list[tuple[int, str, str]]]]
     if first is not None:
@@ -553,7 +392,7 @@ def parse_csv(feed: Feed, path: Path, encoding: str, delivery_id: int | None, as
         out: list[str] = []
         r = first_row
         for piece, found in parts:
-            out += converter.convert_piece(piece, r, lead, day, list(found), rejects)
+            out += converter.convert_columns(piece, r, lead, day, list(found), rejects)
             r += piece.n
         stats.rows = r - 1
         stats.rejects += len(rejects)

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from itertools import chain, repeat
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from canbao.ids import (
     BIRTH_MISMATCH,
@@ -40,6 +40,7 @@ from canbao.ids import (
     birth_date_of,
     check_char,
     normalise_id,
+    normalise_ids,
     normalise_uscc,
     sex_of,
     to_halfwidth,
@@ -679,26 +680,175 @@ def _fix_width(rec: list[str], width: int, header: bool, source_row: int,
     return rec
 
 
-class BatchConverter:
-    """A feed's conversion of a batch of records, column by column.
+class SourceColumns(Protocol):
+    """A batch's source columns (index -> values) and what is already known of them.
 
-    Equivalent to :meth:`RowPlan.convert` row by row (the reference; a test
-    compares both), but each step runs over a whole column through ``map``
+    Why: the converter below serves both the record path (nothing known, every
+    check runs) and the fast path's :class:`canbao.intake.fastpath.Piece`
+    (a block examined as one string, so many checks are known to be needless).
+    ``clean_column(i)``: column ``i`` is trimmed and holds no tab, newline or
+    carriage return; then ``backslash``, ``fullwidth`` and ``formula`` say
+    whether any of its values may need escaping, folding or neutralising.
+    """
+
+    columns: Any
+    n: int
+    backslash: bool
+    fullwidth: bool
+    formula: bool
+
+    def clean_column(self, index: int) -> bool: ...
+
+
+class RecordColumns:
+    """Source columns of records: nothing is known of them, so every column is trimmed and checked."""
+
+    backslash = fullwidth = formula = True
+
+    def __init__(self, recs: list[list[str]]):
+        self.columns = list(zip(*recs, strict=False)) if recs else []  # longer records: extra fields unused
+        self.n = len(recs)
+
+    def clean_column(self, index: int) -> bool:
+        return False
+
+
+def _reject_invalid(vals: list[Any], first_row: int, rule: str, reason: str,
+                    found: list[tuple[int, str, str]]) -> list[str]:
+    """``vals`` with each INVALID made NULL and its row rejected: a bad value rejects its row, not the batch."""
+    if INVALID in vals:
+        for i, v in enumerate(vals):
+            if v is INVALID:
+                found.append((first_row + i, rule, reason))
+                vals[i] = NULL
+    return vals
+
+
+def mapped_column(col: list[str], value_map: dict[str, Any], first_row: int, rule: str, reason: str,
+                  found: list[tuple[int, str, str]]) -> list[str]:
+    """A column read through the feed's value map (COPY text answers; a value not in it rejects its row)."""
+    return _reject_invalid(list(map(value_map.get, col, repeat(INVALID))), first_row, rule, reason, found)
+
+
+def text_column(col: list[str], ftype: str, formula_rows: set[int], look_formula: bool, look_escape: bool,
+                joined: str | None = None) -> list[str]:
+    """A text or code column as COPY text: formula starts neutralised (text only), escaped, '' as NULL.
+
+    ``look_formula``/``look_escape`` false: the caller knows no value needs
+    that work (a clean block); ``joined``, the column NUL-joined, if at hand.
+    Rows neutralised are added to ``formula_rows`` (0-based).
+    """
+    if ftype == "text" and look_formula:
+        if joined is None:
+            joined = "\x00".join(col)
+        if _has_formula_start(joined):
+            col = list(col)  # the caller's column may be shared by another slot
+            for i, v in enumerate(col):
+                if v and v[0] in _FORMULA_START and not _NUMBER_RE.match(v):
+                    col[i] = "'" + v
+                    formula_rows.add(i)
+            joined = None
+    if look_escape:
+        # folding can make a backslash (＼): the caller says when to look
+        if _needs_escape("\x00".join(col) if joined is None else joined):
+            col = list(map(escape_copy, col))
+    return [v or NULL for v in col] if "" in col else col
+
+
+def date_column(col: list[str], cache: dict[str, Any], convert: Callable[[str], Any],
+                date_objects: dict[str, dt.date | None], first_row: int, rule: str, reason: str,
+                found: list[tuple[int, str, str]]) -> list[str]:
+    """A date column as ISO text through a per-column cache; ``date_objects`` learns each ISO text's date."""
+    vals = list(map(cache.get, col))
+    if None in vals:
+        for i, v in enumerate(vals):
+            if v is None:
+                r = convert(col[i])
+                vals[i] = cache[col[i]] = INVALID if r is INVALID else r[0]
+                if r is not INVALID:
+                    date_objects[r[0]] = r[1]
+    return _reject_invalid(vals, first_row, rule, reason, found)
+
+
+def bool_column(col: list[str], first_row: int, rule: str, reason: str,
+                found: list[tuple[int, str, str]]) -> list[str]:
+    """A boolean column as ``t``/``f``/NULL; a word not known rejects its row."""
+    vals = list(map(_BOOL_WORDS_NULL.get, map(str.lower, col), repeat(INVALID)))
+    return _reject_invalid(vals, first_row, rule, reason, found)
+
+
+def converted_column(col: list[str], convert: Callable[[str], Any], first_row: int, rule: str, reason: str,
+                     found: list[tuple[int, str, str]]) -> list[str]:
+    """A month, int or numeric column through its converter ('' is NULL; INVALID rejects the row)."""
+    vals = [convert(v) if v else NULL for v in col]
+    return _reject_invalid(vals, first_row, rule, reason, found)
+
+
+def id_columns(col: list[str], ftype: str, births: list[str | None] | None, sexes: list[str] | None,
+               look_raw: bool, look_value: bool) -> tuple[list[str], list[str], list[str]]:
+    """(values, raws, statuses) of a citizen-ID or USCC column, as COPY text; rows without an ID are NULL.
+
+    Citizen IDs are judged a column at a time (:func:`canbao.ids.normalise_ids`),
+    against ``births`` (ISO dates) and ``sexes`` when given. ``look_raw`` false:
+    the caller knows no delivered value needs escaping; ``look_value`` false:
+    nor any cleaned-up one (clean-up removes characters and folds full-width
+    ones, so ＼ becomes a backslash).
+    """
+    n = len(col)
+    esc = look_raw and _needs_escape("\x00".join(col))
+    keep: list[int] | None = None  # rows with an ID, when some have none
+    sub = col
+    if "" in col or NULL in col:
+        keep = [i for i, v in enumerate(col) if v and v != NULL]
+        sub = [col[i] for i in keep]
+    if ftype == "id":
+        if births is not None and sexes is not None:
+            b = births if keep is None else [births[i] for i in keep]
+            s = sexes if keep is None else [sexes[i] for i in keep]
+            values, statuses = normalise_ids(sub, b, s)
+        else:
+            values, statuses = normalise_ids(sub)
+    else:
+        pairs = [_uscc_pair(v) for v in sub]
+        values, statuses = ([p[0] for p in pairs], [p[1] for p in pairs])
+    raws = sub
+    if esc:
+        raws = list(map(escape_copy, raws))
+    if esc or (look_value and _needs_escape("\x00".join(values))):
+        values = list(map(escape_copy, values))
+    if keep is not None:
+        full_v, full_r, full_s = [NULL] * n, [NULL] * n, [NULL] * n
+        for j, i in enumerate(keep):
+            full_v[i], full_r[i], full_s[i] = values[j], raws[j], statuses[j]
+        values, raws, statuses = full_v, full_r, full_s
+    return values, raws, statuses
+
+
+class BatchConverter:
+    """A feed's conversion of a batch of rows, column by column.
+
+    Equivalent to :meth:`RowPlan.convert` row by row (the reference; tests
+    compare both), but each step runs over a whole column through ``map``
     and per-column caches, and whole-column checks (one search over the
     joined column) skip folding, escaping and formula work for the many
     columns that need none. This is what makes intake keep up with COPY.
+    Records (:meth:`convert`) and the fast path's pieces
+    (:meth:`convert_columns`) go through the same column functions above.
     """
 
     def __init__(self, plan: RowPlan):
         self.plan = plan
         self.fixed = plan.feed.format.type == "fixed_width"
         self.header = bool(plan.feed.format.header)
+        # value maps answering COPY text (NULL for a value mapped to nothing)
         self.maps: dict[str, dict[str, Any]] = {}
         self.dates: dict[str, dict[str, Any]] = {}
         self.date_objects: dict[str, dt.date | None] = {NULL: None}
+        self.iso_births: dict[str, str] = {}  # birth_date COPY text -> ISO form of the date it stands for
+        self.odd_births = False               # has any birth_date text differed from its ISO form?
         for name, slot in plan.slots.items():
             if slot.map is not None:
-                self.maps[name] = self._converted_map(slot)
+                self.maps[name] = {k: NULL if v is None else v for k, v in self._converted_map(slot).items()}
             elif slot.type == "date":
                 self.dates[name] = {"": NULL}
 
@@ -721,7 +871,7 @@ class BatchConverter:
         return converted
 
     @staticmethod
-    def _clean(col: tuple[str, ...]) -> tuple[list[str], str]:
+    def _clean(col: tuple[str, ...] | list[str]) -> tuple[list[str], str]:
         """Trimmed, half-width values of one column and the column joined (for whole-column checks)."""
         col = list(map(str.strip, col))
         joined = "\x00".join(col)
@@ -734,12 +884,20 @@ class BatchConverter:
                 rejects: list[tuple[int, str, str]]) -> list[str]:
         """COPY lines of ``recs`` (source rows ``first_row``…); appends the row rejects in row order."""
         plan = self.plan
-        n = len(recs)
         found: list[tuple[int, str, str]] = []
         if not self.fixed and recs and set(map(len, recs)) != {plan.width}:
             recs = [r if len(r) == plan.width else _fix_width(r, plan.width, self.header, first_row + i, found)
                     for i, r in enumerate(recs)]
-        columns = list(zip(*recs, strict=False)) if recs else []  # longer records: extra fields unused
+        return self.convert_columns(RecordColumns(recs), first_row, lead, as_of, found, rejects)
+
+    def convert_columns(self, src: SourceColumns, first_row: int, lead: str, as_of: str,
+                        found: list[tuple[int, str, str]], rejects: list[tuple[int, str, str]]) -> list[str]:
+        """COPY lines of source columns (rows ``first_row``…); ``found`` holds their column-count rejects.
+
+        Appends all the rows' rejects to ``rejects`` in row order.
+        """
+        plan = self.plan
+        n = src.n
         out: dict[str, list[str]] = {}
         formula_rows: set[int] = set()
         for name, slot in plan.slots.items():
@@ -749,100 +907,70 @@ class BatchConverter:
             if slot.index is None:
                 out[name] = [NULL] * n
                 continue
-            col, joined = self._clean(columns[slot.index])
+            col = src.columns[slot.index]
+            joined: str | None = None
+            clean = src.clean_column(slot.index)
+            if not clean:
+                col, joined = self._clean(col)
+            elif src.fullwidth:
+                col = list(map(_halfwidth, col))
             reason, rule = slot.reason, f"parse:{name}"
-            if slot.map is not None:
-                vals = list(map(self.maps[name].get, col, repeat(INVALID)))
-                if INVALID in vals:
-                    for i, v in enumerate(vals):
-                        if v is INVALID:
-                            found.append((first_row + i, rule, reason))
-                            vals[i] = None
-                out[name] = [NULL if v is None else v for v in vals] if None in vals else vals
-                continue
             ftype = slot.type
-            if ftype in ("text", "code"):
-                if ftype == "text" and _has_formula_start(joined):
-                    for i, v in enumerate(col):
-                        if v and v[0] in _FORMULA_START and not _NUMBER_RE.match(v):
-                            col[i] = "'" + v
-                            formula_rows.add(i)
-                    joined = "\x00".join(col)
-                if _needs_escape(joined):
-                    col = list(map(escape_copy, col))
-                out[name] = [v or NULL for v in col] if "" in col else col
+            if slot.map is not None:
+                out[name] = mapped_column(col, self.maps[name], first_row, rule, reason, found)
+            elif ftype in ("text", "code"):
+                out[name] = text_column(col, ftype, formula_rows, not clean or src.formula or src.fullwidth,
+                                        not clean or src.backslash or src.fullwidth, joined)
             elif ftype == "date":
-                cache = self.dates[name]
-                vals = list(map(cache.get, col))
-                if None in vals:
-                    convert = slot.convert
-                    for i, v in enumerate(vals):
-                        if v is None:
-                            r = convert(col[i])
-                            vals[i] = cache[col[i]] = INVALID if r is INVALID else r[0]
-                            if r is not INVALID:
-                                self.date_objects[r[0]] = r[1]
-                if INVALID in vals:
-                    for i, v in enumerate(vals):
-                        if v is INVALID:
-                            found.append((first_row + i, rule, reason))
-                            vals[i] = NULL
-                out[name] = vals
+                out[name] = date_column(col, self.dates[name], slot.convert, self.date_objects,
+                                        first_row, rule, reason, found)
             elif ftype == "bool":
-                vals = list(map(_BOOL_WORDS_NULL.get, map(str.lower, col), repeat(INVALID)))
-                if INVALID in vals:
-                    for i, v in enumerate(vals):
-                        if v is INVALID:
-                            found.append((first_row + i, rule, reason))
-                            vals[i] = NULL
-                out[name] = vals
+                out[name] = bool_column(col, first_row, rule, reason, found)
             else:
-                convert = slot.convert
-                vals = [convert(v) if v else NULL for v in col]
-                if INVALID in vals:
-                    for i, v in enumerate(vals):
-                        if v is INVALID:
-                            found.append((first_row + i, rule, reason))
-                            vals[i] = NULL
-                out[name] = vals
+                out[name] = converted_column(col, slot.convert, first_row, rule, reason, found)
         if formula_rows:
             found += [(first_row + i, "formula", _FORMULA_REASON) for i in sorted(formula_rows)]
-        births: list | None = None
-        if plan.person_checks:
-            births = list(map(self.date_objects.get, out["birth_date"]))
-            if None in births:  # a birth date from a map or constant: not in the cache
-                births = [b if b is not None or v == NULL else dt.date.fromisoformat(v)
-                          for b, v in zip(births, out["birth_date"], strict=True)]
+        births = self._iso_births(out) if plan.person_checks else None
         for name, ftype, idx, constant in plan.id_slots:
+            clean_ids = idx is not None and src.clean_column(idx)
             if constant is not None:
                 col = [constant] * n
             elif idx is None:
                 col = [""] * n
+            elif clean_ids:
+                col = src.columns[idx]
             else:
-                col = list(map(str.strip, columns[idx]))
-            esc = _needs_escape("\x00".join(col))
-            if ftype == "id":
-                if births is not None and name == "person_id":
-                    pairs = [fast_id(v, b, s) if v and v != NULL else _NULL_PAIR
-                             for v, b, s in zip(col, births, out["sex"], strict=True)]
-                else:
-                    pairs = [fast_id(v, None, None) if v and v != NULL else _NULL_PAIR for v in col]
-            else:
-                pairs = [_uscc_pair(v) if v and v != NULL else _NULL_PAIR for v in col]
-            values, statuses = (list(x) for x in zip(*pairs, strict=True)) if pairs else ([], [])
-            raws = [v if v and v != NULL else NULL for v in col]
-            if esc:
-                raws = [escape_copy(v) if v is not NULL else v for v in raws]
-            # clean-up removes characters and folds full-width ones (＼ becomes a backslash)
-            if esc or _needs_escape("\x00".join(values)):
-                values = [escape_copy(v) if v is not NULL else v for v in values]
-            out[name], out[name + "_raw"], out[name + "_status"] = values, raws, statuses
+                col = list(map(str.strip, src.columns[idx]))
+            person = births is not None and name == "person_id"
+            out[name], out[name + "_raw"], out[name + "_status"] = id_columns(
+                col, ftype, births if person else None, out["sex"] if person else None,
+                not clean_ids or src.backslash, not clean_ids or src.fullwidth)
         if found:
             found.sort(key=_row_of)
             rejects += found
         cols = [[lead] * n, list(map(str, range(first_row, first_row + n))), [as_of] * n]
         cols += [out[c] for c in plan.columns[3:]]
         return list(map("\t".join, zip(*cols, strict=True)))
+
+    def _iso_births(self, out: dict[str, list[str]]) -> list[str | None]:
+        """The birth_date column as ISO dates or None (what :func:`canbao.ids.normalise_ids` compares).
+
+        The reference compares the date the value stands for; a birth date from
+        a map or constant is read with ``date.fromisoformat`` (which also takes
+        forms like ``20200101``), so such a value is rewritten to its ISO form.
+        """
+        col = out["birth_date"]
+        births = [None if v == NULL else v for v in col] if NULL in col else col
+        known = self.iso_births
+        fresh = set(births).difference(known)
+        fresh.discard(None)
+        for v in fresh:
+            d = self.date_objects.get(v) or dt.date.fromisoformat(v)
+            known[v] = d.isoformat()
+        if any(known[v] != v for v in fresh) or self.odd_births:
+            self.odd_births = self.odd_births or any(known[v] != v for v in fresh)
+            births = [None if v is None else known[v] for v in births]
+        return births
 
 
 def _has_fullwidth(text: str) -> bool:
@@ -860,7 +988,6 @@ def _has_formula_start(joined: str) -> bool:
 
 
 _BOOL_WORDS_NULL = _BOOL_WORDS | {"": NULL}
-_NULL_PAIR = (NULL, NULL)
 _FORMULA_REASON = ("文本字段以公式字符开头，已按文本处理 / text field starting with a formula character, "
                    "neutralised to text")
 
