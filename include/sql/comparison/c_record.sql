@@ -1,107 +1,199 @@
--- Each person's row of the registration base: the provincial `data` object (record, built here in
--- the interface's field table order; jsonb stores keys canonically), per-field provenance and the
--- hashes that decide whether anything changed. Provenance keeps the as_of of the value's first
--- appearance: when a field's value equals the previous version's, its previous source entry stays.
--- The CTEs are materialised: inlined, the wide jsonb expressions were evaluated once per reference.
-with shaped as materialized (
+-- Each CHANGED person's row of the registration base: the provincial `data` object (record; jsonb
+-- stores keys canonically), per-field provenance and the hashes that decide what is written.
+--
+-- state_hash is an md5 of everything the row is computed from: the person's whole c_person row
+-- (hash_record_extended with two seeds: hashing the binary values, ~5x cheaper than the row's text)
+-- and the employer's name. A person whose state_hash equals base.person_current's cannot have changed
+-- (the row is a function of those inputs; provenance keeps its previous entries when values are
+-- equal), so only the others get a record built, hashed and merged: a full re-run with nothing
+-- changed builds no jsonb at all. record_hash stays the sha256 of the record's canonical text.
+--
+-- Provenance keeps the as_of of the value's first appearance: when a field's value equals the
+-- previous version's (and it had a source), its previous source entry stays. The previous record
+-- and sources are each parsed once per person (jsonb_to_record), not once per field.
+with inputs as (
+    select p.*, coalesce(se.name, me.name) as employer_name,
+           md5(hash_record_extended(p, 0) || ':' || hash_record_extended(p, 1) || ':'
+               || quote_nullable(coalesce(se.name, me.name))) as state_hash
+    from c_person as p
+    left join curated.si_employer as se on se.uscc = p.employer_uscc
+    left join curated.mr_enterprise as me on me.uscc = p.employer_uscc
+    offset 0  -- computed once per person, not once per reference
+),
+
+changed as (
+    select i.*
+    from inputs as i
+    left join base.person_current as c on c.person_id = i.person_id
+    where c.person_id is null or c.state_hash is distinct from i.state_hash
+),
+
+fields as (
+    -- each field's value as the record carries it, and its source and as_of in this run
+    select
+        s.*,
+        case when s.in_register then left(s.hukou_region, 6) end as county_code,
+        case when s.in_register and length(s.hukou_region) >= 9 then left(s.hukou_region, 9) end as town_code,
+        case when s.in_register and length(s.hukou_region) = 12 then s.hukou_region end as village_code,
+        coalesce(s.hukou_region, left(s.person_id, 6)) as v_hukou_region,
+        coalesce(s.hukou_address, '') as v_hukou_address,
+        coalesce(s.residence_address, '') as v_residence_address,
+        coalesce(s.phone, '') as v_phone,
+        coalesce(s.employer_uscc, '') as v_employer_uscc,
+        coalesce(s.insurance, '[]'::jsonb) as v_insurance,
+        case s.name_source when 'public_security' then s.facts_as_of when 'social_insurance' then s.si_as_of
+                           else s.survey_as_of end as name_as_of,
+        case s.sex_source when 'public_security' then s.facts_as_of when 'social_insurance' then s.si_as_of
+                          else s.survey_as_of end as sex_as_of,
+        case s.ethnicity_source when 'public_security' then s.facts_as_of when 'social_insurance' then s.si_as_of
+                                else s.survey_as_of end as ethnicity_as_of,
+        case s.birth_date_source when 'public_security' then coalesce(s.facts_as_of, s.si_as_of)
+                                 when 'social_insurance' then s.si_as_of else s.survey_as_of end as birth_date_as_of,
+        case s.residence_address_source when 'public_security' then s.facts_as_of
+                                        when 'social_insurance' then s.si_as_of else s.survey_as_of end
+            as residence_address_as_of,
+        case s.phone_source when 'public_security' then s.facts_as_of when 'social_insurance' then s.si_as_of
+                            else s.survey_as_of end as phone_as_of,
+        case when s.in_register then 'public_security' end as hukou_source,
+        case when s.in_register then 'public_security' else 'social_insurance' end as hukou_status_source,
+        case when s.in_register then s.status_as_of else coalesce(s.si_as_of, s.enrollment_as_of) end
+            as hukou_status_as_of,
+        case when s.deceased_on is not null then s.deceased_source end as deceased_on_source,
+        case when s.employer_uscc is null then null
+             when s.withholding_employer = s.employer_uscc and s.enrollment_as_of is null then 'tax'
+             else 'social_insurance' end as employer_uscc_source,
+        case when s.withholding_employer = s.employer_uscc and s.enrollment_as_of is null
+             then s.withholding_as_of else s.enrollment_as_of end as employer_uscc_as_of,
+        case when s.insurance is not null then 'social_insurance' end as insurance_source
+    from changed as s
+),
+
+provenance as (
+    -- a field's entry: the previous one when the value is unchanged and had a source, else new
+    select
+        f.*,
+        case when f.name_source is null then null
+             when os.name is not null and o.name is not distinct from f.name then os.name
+             else jsonb_build_object('source', f.name_source, 'as_of', f.name_as_of) end as e_name,
+        case when f.sex_source is null then null
+             when os.sex is not null and o.sex is not distinct from f.sex then os.sex
+             else jsonb_build_object('source', f.sex_source, 'as_of', f.sex_as_of) end as e_sex,
+        case when f.ethnicity_source is null then null
+             when os.ethnicity is not null and o.ethnicity is not distinct from f.ethnicity then os.ethnicity
+             else jsonb_build_object('source', f.ethnicity_source, 'as_of', f.ethnicity_as_of) end as e_ethnicity,
+        case when f.birth_date_source is null then null
+             when os.birth_date is not null and o.birth_date is not distinct from f.birth_date then os.birth_date
+             else jsonb_build_object('source', f.birth_date_source, 'as_of', f.birth_date_as_of) end
+            as e_birth_date,
+        case when f.residence_address_source is null then null
+             when os.residence_address is not null and o.residence_address is not distinct from f.v_residence_address
+                 then os.residence_address
+             else jsonb_build_object('source', f.residence_address_source, 'as_of', f.residence_address_as_of) end
+            as e_residence_address,
+        case when f.phone_source is null then null
+             when os.phone is not null and o.phone is not distinct from f.v_phone then os.phone
+             else jsonb_build_object('source', f.phone_source, 'as_of', f.phone_as_of) end as e_phone,
+        case when f.hukou_source is null then null
+             when os.hukou_region is not null and o.hukou_region is not distinct from f.v_hukou_region
+                 then os.hukou_region
+             else jsonb_build_object('source', f.hukou_source, 'as_of', f.facts_as_of) end as e_hukou_region,
+        case when f.hukou_source is null then null
+             when os.hukou_address is not null and o.hukou_address is not distinct from f.v_hukou_address
+                 then os.hukou_address
+             else jsonb_build_object('source', f.hukou_source, 'as_of', f.facts_as_of) end as e_hukou_address,
+        case when os.hukou_status is not null and o.hukou_status is not distinct from f.hukou_status
+                 then os.hukou_status
+             else jsonb_build_object('source', f.hukou_status_source, 'as_of', f.hukou_status_as_of) end
+            as e_hukou_status,
+        case when f.deceased_on_source is null then null
+             when os.deceased_on is not null and o.deceased_on is not distinct from f.deceased_on then os.deceased_on
+             else jsonb_build_object('source', f.deceased_on_source, 'as_of', f.deceased_as_of) end
+            as e_deceased_on,
+        case when f.employer_uscc_source is null then null
+             when os.employer_uscc is not null and o.employer_uscc is not distinct from f.v_employer_uscc
+                 then os.employer_uscc
+             else jsonb_build_object('source', f.employer_uscc_source, 'as_of', f.employer_uscc_as_of) end
+            as e_employer_uscc,
+        case when f.insurance_source is null then null
+             when os.insurance is not null and o.insurance is not distinct from f.v_insurance then os.insurance
+             else jsonb_build_object('source', f.insurance_source, 'as_of', f.enrollment_as_of) end as e_insurance
+    from fields as f
+    left join base.person_current as c on c.person_id = f.person_id
+    left join lateral jsonb_to_record(c.record) as o (
+        name text, sex text, ethnicity text, birth_date date, residence_address text, phone text,
+        hukou_region text, hukou_address text, hukou_status text, deceased_on date, employer_uscc text,
+        insurance jsonb
+    ) on true
+    left join lateral jsonb_to_record(c.sources) as os (
+        name jsonb, sex jsonb, ethnicity jsonb, birth_date jsonb, residence_address jsonb, phone jsonb,
+        hukou_region jsonb, hukou_address jsonb, hukou_status jsonb, deceased_on jsonb, employer_uscc jsonb,
+        insurance jsonb
+    ) on true
+),
+
+sourced as (
     select
         p.*,
-        case when p.in_register then left(p.hukou_region, 6) end as county_code,
-        case when p.in_register and length(p.hukou_region) >= 9 then left(p.hukou_region, 9) end as town_code,
-        case when p.in_register and length(p.hukou_region) = 12 then p.hukou_region end as village_code,
         jsonb_build_object(
-            'person_id', p.person_id,
-            'name', p.name,
-            'sex', p.sex,
-            'ethnicity', p.ethnicity,
-            'birth_date', p.birth_date,
-            'hukou_region', coalesce(p.hukou_region, left(p.person_id, 6)),
-            'hukou_status', p.hukou_status,
-            'hukou_address', coalesce(p.hukou_address, ''),
-            'residence_address', coalesce(p.residence_address, ''),
-            'phone', coalesce(p.phone, ''),
-            'employment_status', p.employment_status,
-            'employer_uscc', coalesce(p.employer_uscc, ''),
-            'insurance', coalesce(p.insurance, '[]'::jsonb),
-            'category', p.category,
-            'mismatched_fields', to_jsonb(p.mismatched_fields),
-            'non_enrollment_reason', coalesce(p.non_enrollment_reason, ''),
-            'deceased_on', p.deceased_on
-        ) as data
-    from c_person as p
+            'name', p.e_name, 'sex', p.e_sex, 'ethnicity', p.e_ethnicity, 'birth_date', p.e_birth_date,
+            'residence_address', p.e_residence_address, 'phone', p.e_phone, 'hukou_region', p.e_hukou_region,
+            'hukou_address', p.e_hukou_address, 'hukou_status', p.e_hukou_status,
+            'deceased_on', p.e_deceased_on, 'employer_uscc', p.e_employer_uscc, 'insurance', p.e_insurance
+        ) - array_remove(array[
+            case when p.e_name is null then 'name' end,
+            case when p.e_sex is null then 'sex' end,
+            case when p.e_ethnicity is null then 'ethnicity' end,
+            case when p.e_birth_date is null then 'birth_date' end,
+            case when p.e_residence_address is null then 'residence_address' end,
+            case when p.e_phone is null then 'phone' end,
+            case when p.e_hukou_region is null then 'hukou_region' end,
+            case when p.e_hukou_address is null then 'hukou_address' end,
+            case when p.e_deceased_on is null then 'deceased_on' end,
+            case when p.e_employer_uscc is null then 'employer_uscc' end,
+            case when p.e_insurance is null then 'insurance' end
+        ], null) as sources
+    from provenance as p
+    offset 0
 ),
 
-recorded as materialized (
-    -- per-field provenance, computed within each person's row (no join back to the wide rows)
-    select s.*, coalesce(src.sources, '{}'::jsonb) as sources,
-           s.data || jsonb_build_object('sources', coalesce(src.sources, '{}'::jsonb)) as record
-    from shaped as s
-    left join base.person_current as c on c.person_id = s.person_id
-    cross join lateral (
-        select jsonb_object_agg(
-                   f.field,
-                   case when c.record -> f.field = s.data -> f.field and c.sources ? f.field
-                        then c.sources -> f.field
-                        else jsonb_build_object('source', f.source, 'as_of', f.as_of) end
-               ) as sources
-        from (values
-        ('name', s.name_source,
-         case s.name_source when 'public_security' then s.facts_as_of when 'social_insurance' then s.si_as_of
-                            else s.survey_as_of end),
-        ('sex', s.sex_source,
-         case s.sex_source when 'public_security' then s.facts_as_of when 'social_insurance' then s.si_as_of
-                           else s.survey_as_of end),
-        ('ethnicity', s.ethnicity_source,
-         case s.ethnicity_source when 'public_security' then s.facts_as_of when 'social_insurance' then s.si_as_of
-                                 else s.survey_as_of end),
-        ('birth_date', s.birth_date_source,
-         case s.birth_date_source when 'public_security' then coalesce(s.facts_as_of, s.si_as_of)
-                                  when 'social_insurance' then s.si_as_of else s.survey_as_of end),
-        ('residence_address', s.residence_address_source,
-         case s.residence_address_source when 'public_security' then s.facts_as_of
-                                         when 'social_insurance' then s.si_as_of else s.survey_as_of end),
-        ('phone', s.phone_source,
-         case s.phone_source when 'public_security' then s.facts_as_of when 'social_insurance' then s.si_as_of
-                             else s.survey_as_of end),
-        ('hukou_region', case when s.in_register then 'public_security' end, s.facts_as_of),
-        ('hukou_address', case when s.in_register then 'public_security' end, s.facts_as_of),
-        ('hukou_status', case when s.in_register then 'public_security' else 'social_insurance' end,
-         case when s.in_register then s.status_as_of else coalesce(s.si_as_of, s.enrollment_as_of) end),
-        ('deceased_on', case when s.deceased_on is not null then s.deceased_source end, s.deceased_as_of),
-        ('employer_uscc',
-         case when s.employer_uscc is null then null
-              when s.withholding_employer = s.employer_uscc and s.enrollment_as_of is null then 'tax'
-              else 'social_insurance' end,
-         case when s.withholding_employer = s.employer_uscc and s.enrollment_as_of is null
-              then s.withholding_as_of else s.enrollment_as_of end),
-        ('insurance', case when s.insurance is not null then 'social_insurance' end, s.enrollment_as_of)
-        ) as f (field, source, as_of)
-        where f.source is not null
-    ) as src
-),
-
-final as (
+recorded as (
     select
-        r.person_id, r.name, r.sex, r.ethnicity, r.birth_date, r.household_no, r.hukou_address,
-        r.residence_address, r.phone, r.hukou_region, r.county_code, r.town_code, r.village_code,
-        r.hukou_status, r.registered, r.age, r.student, r.military, r.deceased_on, r.should_insure,
-        r.is_employee, r.employment_status, r.employer_uscc,
-        coalesce(se.name, me.name) as employer_name,
-        r.best ->> '110' as ins_110, r.best ->> '120' as ins_120, r.best ->> '170' as ins_170,
-        r.best ->> '210' as ins_210, r.best ->> '310' as ins_310, r.best ->> '390' as ins_390,
-        r.best ->> '410' as ins_410, r.best ->> '510' as ins_510,
-        coalesce(r.elsewhere, '{}'::jsonb) as elsewhere,
-        r.cov_pension, r.cov_medical, r.cov_210, r.cov_410, r.cov_510,
-        r.category, r.mismatched_fields, r.reasons, r.non_enrollment_reason, r.reason_employer_uscc,
-        r.sources, r.record,
-        encode(sha256(convert_to(r.record::text, 'UTF8')), 'hex') as record_hash,
-        r.review_flags
-    from recorded as r
-    left join curated.si_employer as se on se.uscc = r.employer_uscc
-    left join curated.mr_enterprise as me on me.uscc = r.employer_uscc
+        s.*,
+        jsonb_build_object(
+            'person_id', s.person_id,
+            'name', s.name,
+            'sex', s.sex,
+            'ethnicity', s.ethnicity,
+            'birth_date', s.birth_date,
+            'hukou_region', s.v_hukou_region,
+            'hukou_status', s.hukou_status,
+            'hukou_address', s.v_hukou_address,
+            'residence_address', s.v_residence_address,
+            'phone', s.v_phone,
+            'employment_status', s.employment_status,
+            'employer_uscc', s.v_employer_uscc,
+            'insurance', s.v_insurance,
+            'category', s.category,
+            'mismatched_fields', to_jsonb(s.mismatched_fields),
+            'non_enrollment_reason', coalesce(s.non_enrollment_reason, ''),
+            'deceased_on', s.deceased_on,
+            'sources', s.sources
+        ) as record
+    from sourced as s
+    offset 0
 )
 
-select f.*,
-       -- every column but the record (already hashed) and the sources (part of the record)
-       md5(record_hash || (to_jsonb(f) - 'record' - 'sources')::text) as state_hash
-from final as f
+select
+    r.person_id, r.name, r.sex, r.ethnicity, r.birth_date, r.household_no, r.hukou_address,
+    r.residence_address, r.phone, r.hukou_region, r.county_code, r.town_code, r.village_code,
+    r.hukou_status, r.registered, r.age, r.student, r.military, r.deceased_on, r.should_insure,
+    r.is_employee, r.employment_status, r.employer_uscc, r.employer_name,
+    r.ins_110, r.ins_120, r.ins_170, r.ins_210, r.ins_310, r.ins_390, r.ins_410, r.ins_510,
+    coalesce(r.elsewhere, '{}'::jsonb) as elsewhere,
+    r.cov_pension, r.cov_medical, r.cov_210, r.cov_410, r.cov_510,
+    r.category, r.mismatched_fields, r.reasons, r.non_enrollment_reason, r.reason_employer_uscc,
+    r.sources, r.record,
+    encode(sha256(convert_to(r.record::text, 'UTF8')), 'hex') as record_hash,
+    r.review_flags,
+    r.state_hash
+from recorded as r

@@ -28,8 +28,8 @@ scored as (
                 when left(p.name, 1) = left(c.name, 1) and length(p.name) = length(c.name) then 10 else 0 end)
         + (case when p.birth_date_evidence = c.birth_date then 15 else 0 end)
         + (case when p.sex_evidence = c.sex then 5 else 0 end)
-        + (case when p.phone = c.phone then 10 else 0 end)
-        + (case when p.address = c.address then 10 else 0 end) as score
+        + (case when p.phone = base.norm_text(c.phone) then 10 else 0 end)
+        + (case when p.address = base.norm_text(c.residence_address) then 10 else 0 end) as score
     from blocked as b
     join pending as p on p.source = b.source and p.raw_id = b.raw_id
     join ps_index as c on c.person_id = b.person_id

@@ -159,7 +159,7 @@ create table if not exists base.person_current (
     record                jsonb,
     record_hash           text,
     review_flags          text[],
-    state_hash            text      -- hash of every column above but version/valid_from/ref_date
+    state_hash            text      -- hash of everything the row is computed from (c_record.sql)
 );
 create index if not exists person_current_county on base.person_current (county_code, category);
 create index if not exists person_current_town on base.person_current (town_code);
