@@ -66,12 +66,17 @@ class AirflowApi:
         return r.json()
 
     def runs(self, dag_id: str, since: dt.datetime | None = None) -> list[dict]:
-        params: dict = {"limit": 100, "order_by": "-run_after"}
-        if since is not None:
-            params["run_after_gte"] = since.isoformat()
-        r = self._request("GET", f"/api/v2/dags/{dag_id}/dagRuns", params=params)
+        """Runs of ``dag_id``, newest first; with ``since``, only those queued or started after it.
+
+        Filtered here on ``queued_at``/``start_date``, not with the API's ``run_after_gte``: an
+        asset-triggered run's ``run_after`` can be the time of an older asset event it consumed.
+        """
+        r = self._request("GET", f"/api/v2/dags/{dag_id}/dagRuns", params={"limit": 100, "order_by": "-id"})
         r.raise_for_status()
-        return r.json()["dag_runs"]
+        runs = r.json()["dag_runs"]
+        if since is None:
+            return runs
+        return [run for run in runs if _after(run.get("queued_at") or run.get("start_date"), since)]
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
         r = self._request("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances", params={"limit": 1000})
@@ -101,3 +106,9 @@ class AirflowApi:
                 state = runs[0]["state"] if runs else "not started"
                 raise TimeoutError(f"no finished {dag_id} run since {since:%H:%M:%S} after {timeout:.0f} s ({state})")
             time.sleep(2)
+
+
+def _after(stamp: str | None, since: dt.datetime) -> bool:
+    if not stamp:
+        return True  # not queued yet: it is new
+    return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")) >= since
