@@ -185,9 +185,7 @@ def run_day(api, stack, day: dt.date, intake_dags: list[str], timeout: float, si
     failed = [d for d, s in states.items() if s != "success"]
     print(f"  intake: {len(states) - len(failed)}/{len(states)} DAG runs succeeded"
           + (f"; failed: {', '.join(failed)}" if failed else ""), flush=True)
-    # Each promoted feed emits its asset, so several comparison runs may queue up one after another;
-    # the day is done when the chain is quiet and the last comparison and publication have finished.
-    comparison, publication = wait_settled(api, ["comparison", "publication"], since, timeout)
+    comparison, publication = wait_settled(api, stack, since, timeout)
     for name, run in (("comparison", comparison), ("publication", publication)):
         print(f"  {name}: " + (f"{run['state']} ({run['dag_run_id']})" if run else "no run (nothing new)"),
               flush=True)
@@ -203,22 +201,50 @@ def run_day(api, stack, day: dt.date, intake_dags: list[str], timeout: float, si
             and publication_state in ("success", "not needed") and stats.get("persons") == base}
 
 
-def wait_settled(api, dag_ids: list[str], since: dt.datetime, timeout: float,
-                 quiet_checks: int = 6) -> list[dict | None]:
-    """The latest run of each DAG since ``since`` (None when nothing made it run: a re-run of the demo
-    whose deliveries were all duplicates), once none of them has had a queued or running run for
-    ``quiet_checks`` polls in a row."""
-    deadline = time.monotonic() + timeout
-    quiet = 0
+def _stamp(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+
+def last_promotion(stack, since: dt.datetime) -> dt.datetime | None:
+    """When the last delivery promoted since ``since`` was decided (None: nothing new was promoted)."""
+    import sqlalchemy as sa
+
+    from canbao.db import engine
+
+    with engine(stack.database_url).connect() as conn:
+        return conn.execute(sa.text(
+            "select max(decided_at) from intake.delivery where decided_at >= :since "
+            "and state in ('ACCEPTED', 'ACCEPTED_WITH_REJECTS', 'RELEASED')"), {"since": since}).scalar()
+
+
+def wait_run_after(api, dag_id: str, after: dt.datetime, timeout: float, appear_within: float | None = None):
+    """The latest finished run of ``dag_id`` queued after ``after``, once none of its runs is active.
+    None when no run was queued within ``appear_within`` seconds (nothing for it to do)."""
+    t0 = time.monotonic()
     while True:
-        runs = {d: api.runs(d, since) for d in dag_ids}
-        active = any(r["state"] not in ("success", "failed") for rs in runs.values() for r in rs)
-        quiet = 0 if active else quiet + 1
-        if quiet >= quiet_checks:
-            return [runs[d][0] if runs[d] else None for d in dag_ids]
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{', '.join(dag_ids)} did not settle within {timeout:.0f} s")
+        runs = api.runs(dag_id, after)
+        active = [r for r in runs if r["state"] not in ("success", "failed")]
+        if runs and not active:
+            return runs[0]
+        waited = time.monotonic() - t0
+        if not runs and appear_within is not None and waited > appear_within:
+            return None
+        if waited > timeout:
+            raise TimeoutError(f"no finished {dag_id} run queued after {after:%H:%M:%S} within {timeout:.0f} s")
         time.sleep(3)
+
+
+def wait_settled(api, stack, since: dt.datetime, timeout: float) -> tuple[dict | None, dict | None]:
+    """Each promoted feed emits its asset, so several comparison runs may queue one after another: the
+    day is done when a comparison queued after the last promotion has finished, and then a publication
+    queued after that comparison ended (when it had anything to publish)."""
+    promoted_at = last_promotion(stack, since)
+    if promoted_at is None:  # every delivery was a duplicate or failed: nothing for the chain to do
+        return None, None
+    comparison = wait_run_after(api, "comparison", promoted_at, timeout)
+    ended = _stamp(comparison.get("end_date")) or promoted_at
+    publication = wait_run_after(api, "publication", ended, timeout, appear_within=90)
+    return comparison, publication
 
 
 def _base_count(stack) -> int | None:
