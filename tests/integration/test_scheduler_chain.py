@@ -71,10 +71,14 @@ def test_scheduler_carries_deliveries_through_intake_comparison_and_publication(
 
     first, second = results[0], results[1]
     assert all(state == "success" for state in first["intake"].values()), first["intake"]
-    assert first["comparison"] == "success" and first["publication"] == "success"
+    # The day's last comparison ran; its publication ran too, or an earlier one of the day had
+    # already sent everything ("not needed"): either way the province holds exactly the base.
+    assert first["comparison"] == "success"
+    assert first["publication"] in ("success", "not needed")
     assert first["province"]["persons"] == first["base_persons"] > 0
+    assert first["province"]["batches"] >= 1
     # The second day publishes its delta only: more batches, the same people plus the new ones.
-    assert second["publication"] == "success"
+    assert second["comparison"] == "success"
     assert second["province"]["batches"] > first["province"]["batches"]
     assert second["province"]["persons"] == second["base_persons"]
 
