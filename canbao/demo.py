@@ -244,7 +244,9 @@ def wait_settled(api, stack, since: dt.datetime, timeout: float) -> tuple[dict |
     comparison = wait_run_after(api, "comparison", promoted_at, timeout)
     ended = _stamp(comparison.get("end_date")) or promoted_at
     publication = wait_run_after(api, "publication", ended, timeout, appear_within=90)
-    return comparison, publication
+    # A publication of an earlier comparison of the day may still be sending: wait for it as well.
+    earlier = wait_run_after(api, "publication", since, timeout, appear_within=0)
+    return comparison, publication or earlier
 
 
 def _base_count(stack) -> int | None:
