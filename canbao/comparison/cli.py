@@ -16,6 +16,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--ref-date", type=dt.date.fromisoformat,
                    help="what-if reference date (writes no versions, sends nothing)")
     p.add_argument("--full", action="store_true", help="recompute everyone (default: only who changed)")
+    p.add_argument("--workers", type=int, default=0,
+                   help="run the counties on this many connections at once, each county committing on its own "
+                        "(as the comparison DAG does); default 0: the whole run in one transaction")
     p.add_argument("--db", help="database URL (default CANBAO_DATABASE_URL)")
     p.set_defaults(func=_compare)
 
@@ -62,9 +65,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from canbao.comparison.run import run_comparison
+    from canbao.comparison.run import run_by_county, run_comparison
 
-    summary = run_comparison(args.db, ref_date=args.ref_date, scope="full" if args.full else "auto")
+    scope = "full" if args.full else "auto"
+    if args.workers and args.ref_date:
+        print("--workers cannot be combined with --ref-date (a what-if run is one transaction)")
+        return 2
+    if args.workers:
+        summary = run_by_county(args.db, scope=scope, workers=args.workers)
+    else:
+        summary = run_comparison(args.db, ref_date=args.ref_date, scope=scope)
     out = summary.as_dict()
     out.pop("steps", None)
     print(json.dumps(out, ensure_ascii=False, indent=2, default=str))

@@ -34,6 +34,7 @@ from canbao.db import engine
 from canbao.paths import read_sql
 from canbao.privacy import get_logger
 from canbao.update import scope as scope_mod
+from canbao.update.applied import record_applied_changes
 
 log = get_logger(__name__)
 
@@ -42,7 +43,9 @@ CATEGORIES = ("DECEASED_ACTIVE", "DUPLICATE", "UNINSURED", "LAPSED", "PARTIAL", 
 # Temp models and the indexes the next models join on.
 _INDEXES: dict[str, list[str]] = {
     "link_obs": ["source, raw_id"],
-    "ps_index": ["person_id", "birth_date"],
+    "ps_index": ["person_id"],
+    "link_register_ids": ["person_id"],
+    "link_register_blocked": ["person_id", "birth_date", "name"],
     "link_deterministic": ["source, raw_id"],
     "link_result": ["raw_id", "source, raw_id"],
     "c_scope": ["person_id"],
@@ -171,8 +174,10 @@ def _prepare(conn: Connection, *, run_id: str, ref_date: dt.date | None, what_if
 
     # linkage, city-wide
     n_obs = _model(conn, "link_obs", params, summary_steps)
-    _model(conn, "ps_index", params, summary_steps)
+    # the register rows linkage compares with: only the candidates of the flagged IDs (index lookups)
+    _model(conn, "link_register_ids", params, summary_steps)
     _model(conn, "link_deterministic", params, summary_steps)
+    _model(conn, "link_register_blocked", params, summary_steps)
     _model(conn, "link_probabilistic", params, summary_steps)
     _model(conn, "link_result", params, summary_steps)
     _model(conn, "link_changes", params, summary_steps)
@@ -187,14 +192,17 @@ def _prepare(conn: Connection, *, run_id: str, ref_date: dt.date | None, what_if
     linkage["observed"] = n_obs
 
     # scope
+    # scope: a full run reads the whole register (ps_index); an incremental one only what changed
+    conn.execute(sa.text("delete from base.run_scope where run_id <> :run_id"), params)
     if mode == "FULL":
+        _model(conn, "ps_index", params, summary_steps)
         _model(conn, "scope_person", params, summary_steps, sql_name="scope_universe")
+        _exec(conn, "run_scope_insert", params, summary_steps)
     else:
         inc = scope_mod.scope_params(params, prev)
         _model(conn, "scope_person", inc, summary_steps, sql_name="scope_incremental")
         scope_mod.add_feedback_scope(conn, inc)
-    conn.execute(sa.text("delete from base.run_scope where run_id <> :run_id"), params)
-    _exec(conn, "run_scope_insert", params, summary_steps)
+        _exec(conn, "run_scope_insert_incremental", params, summary_steps)
     scope_size = conn.execute(sa.text("select count(*) from base.run_scope where run_id = :run_id"),
                               params).scalar_one()
 
@@ -205,6 +213,9 @@ def _prepare(conn: Connection, *, run_id: str, ref_date: dt.date | None, what_if
         "cast(:warnings as jsonb), :now)"
     ), params | {"what_if": what_if, "mode": mode, "size": scope_size, "maxd": max_delivery_id,
                  "counts": _json(counts), "warnings": _json(warnings)})
+    if not what_if:
+        record_applied_changes(conn, {"run_id": run_id, "now": now, "max_delivery_id": max_delivery_id,
+                                      "last_delivery_id": (prev or {}).get("max_delivery_id") or 0})
     return RunSummary(run_id=run_id, ref_date=ref_date, what_if=what_if, scope_mode=mode,
                       scope_size=int(scope_size), linkage=linkage, warnings=warnings, steps=summary_steps)
 
@@ -339,7 +350,7 @@ def _record_what_if(db_url: str | None, summary: RunSummary, now: dt.datetime) -
 # -- the DAG's per-county API ---------------------------------------------------------------------
 
 def prepare(db_url: str | None = None, scope: str = "auto", run_id: str | None = None,
-            config: ComparisonConfig | None = None) -> str:
+            config: ComparisonConfig | None = None, steps: dict[str, float] | None = None) -> str:
     """Linkage and scope for a run whose county steps run separately; commits; returns the run id."""
     config = config or load_config()
     run_id = run_id or new_run_id()
@@ -347,7 +358,7 @@ def prepare(db_url: str | None = None, scope: str = "auto", run_id: str | None =
         _session(conn)
         now = conn.execute(sa.text("select now()")).scalar_one()
         _prepare(conn, run_id=run_id, ref_date=None, what_if=False, scope=scope, config=config, now=now,
-                 summary_steps={})
+                 summary_steps=steps if steps is not None else {})
     return run_id
 
 
@@ -361,13 +372,58 @@ def list_counties(db_url: str | None = None, run_id: str | None = None) -> list[
             "select distinct county_code from base.run_scope where run_id = :r order by 1"), {"r": run_id})]
 
 
-def run_county(db_url: str | None, run_id: str, county: str, config: ComparisonConfig | None = None) -> dict:
+def run_county(db_url: str | None, run_id: str, county: str, config: ComparisonConfig | None = None,
+               steps: dict[str, float] | None = None) -> dict:
     """Build, classify and merge one county of a prepared run, in its own transaction (idempotent)."""
     config = config or load_config()
     with engine(db_url).begin() as conn:
         _session(conn)
         params = _run_params(conn, run_id, config)
-        return _county_step(conn, params, county, {}, write=True)
+        return _county_step(conn, params, county, steps if steps is not None else {}, write=True)
+
+
+def county_sizes(db_url: str | None, run_id: str) -> list[tuple[str, int]]:
+    """Counties of a prepared run's scope with their number of persons, largest first."""
+    with engine(db_url).connect() as conn:
+        return [(r[0], int(r[1])) for r in conn.execute(sa.text(
+            "select county_code, count(*) from base.run_scope where run_id = :r group by 1 order by 2 desc, 1"),
+            {"r": run_id})]
+
+
+def run_by_county(db_url: str | None = None, scope: str = "auto", workers: int = 2,
+                  config: ComparisonConfig | None = None) -> RunSummary:
+    """The comparison DAG's path in one process: ``prepare`` (linkage and scope, city-wide), then the
+    counties on ``workers`` connections at once, largest first (as the DAG's mapped ``classify_county``
+    tasks run on the workers), then ``finish``. Each county commits on its own, like a mapped task; the
+    outbox tolerates the out-of-order commits (the publisher picks rows by anti-join, not by high-water
+    mark). Used by ``make bench`` and by ``canbao compare --workers``; ``run_comparison`` stays the
+    single-transaction path (what-if runs, tests)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    config = config or load_config()
+    t0 = time.perf_counter()
+    steps: dict[str, float] = {}
+    run_id = prepare(db_url, scope=scope, config=config, steps=steps)
+    steps["prepare"] = round(time.perf_counter() - t0, 3)
+    sizes = county_sizes(db_url, run_id)
+    per_county: list[dict[str, float]] = [{} for _ in sizes]
+    t1 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="county") as pool:
+        futures = [pool.submit(run_county, db_url, run_id, county, config, per_county[i])
+                   for i, (county, _) in enumerate(sizes)]
+        results = [f.result() for f in futures]
+    steps["counties"] = round(time.perf_counter() - t1, 3)
+    for county_steps in per_county:  # CPU seconds per model, summed over the counties
+        for name, sec in county_steps.items():
+            steps[f"county:{name}"] = round(steps.get(f"county:{name}", 0.0) + sec, 3)
+    summary = finish(db_url, run_id)
+    summary.rows_refreshed = sum(r["refreshed"] for r in results)
+    summary.withdrawn = sum(r["withdrawn"] for r in results)
+    summary.steps = steps
+    summary.seconds = round(time.perf_counter() - t0, 3)
+    log.info("comparison run %s by county (%d counties, %d workers): %d versions in %.1f s",
+             run_id, len(sizes), workers, summary.versions_written, summary.seconds)
+    return summary
 
 
 def finish(db_url: str | None, run_id: str) -> RunSummary:

@@ -8,7 +8,10 @@ no quoted field, no whitespace besides line ends and the same number of
 fields on every line (almost every block of a real feed), it is split into
 fields in one call and sliced into columns, and most per-value work is known
 to be unnecessary (no trimming, no full-width folding, no escaping, no formula
-characters). The columns themselves are converted by
+characters). Such a clean block is then rendered straight to COPY text in
+numpy (:mod:`canbao.intake.render`: field spans and a pool of converted
+values, one gather, no string per value), and its string columns are never
+split; a block the renderer declines, and every other block, is converted by
 :meth:`canbao.intake.parse.BatchConverter.convert_columns`, the batch path's
 own converter, told what the examination vouched for.
 
@@ -34,12 +37,14 @@ import numpy as np
 
 from canbao.intake import parse as P
 from canbao.intake.errors import BadDelivery
+from canbao.intake.render import Renderer
 from canbao.registry.loader import Feed
 
 # code units str.strip() and str.split() treat as whitespace (all in the BMP)
 _WHITESPACE = np.zeros(1 << 16, dtype=bool)
 _WHITESPACE[[c for c in range(1 << 16) if chr(c).isspace()]] = True
 _NUL = b"\x00"
+RENDER = True  # clean blocks rendered in numpy (canbao.intake.render); tests switch it off to compare
 _FORMULA_CHARS = ("=", "+", "-", "@")  # "\t" and "\r" cannot start a field of a clean block
 
 
@@ -160,26 +165,57 @@ class Piece:
     whether any value of the block may need escaping, folding or
     neutralising (when false, no value does). Pieces that are not clean are
     checked column by column, as the reference does.
+
+    A clean piece also carries ``spans``: the block's UTF-16 code units and
+    each field's start and length (rows x fields), which is all
+    :mod:`canbao.intake.render` needs; its string ``columns`` are then only
+    split when something asks for them (a block the renderer cannot vouch for).
     """
 
-    __slots__ = ("columns", "n", "clean", "backslash", "fullwidth", "formula", "dirty")
+    __slots__ = ("_columns", "_split", "_lo", "n", "clean", "backslash", "fullwidth", "formula", "dirty", "spans")
 
-    def __init__(self, columns: dict[int, list[str]], n: int, clean: bool):
-        self.columns, self.n, self.clean = columns, n, clean
+    def __init__(self, columns: dict[int, list[str]] | None, n: int, clean: bool,
+                 split: list | None = None, lo: int = 0):
+        self._columns, self.n, self.clean = columns, n, clean
+        self._split, self._lo = split, lo  # split: [callable making the whole block's columns, or its result]
         self.backslash = self.fullwidth = self.formula = True
         self.dirty: set[int] = set()  # source columns of a clean piece whose values hold whitespace
+        self.spans: tuple | None = None  # (code units, starts, lengths) of a clean block's fields
+
+    @property
+    def columns(self) -> dict[int, list[str]]:
+        if self._columns is None:
+            holder = self._split
+            if callable(holder[0]):
+                holder[0] = holder[0]()
+            lo, hi = self._lo, self._lo + self.n
+            whole = holder[0]
+            self._columns = {i: col[lo:hi] for i, col in whole.items()} if (lo, hi) != (0, len_of(whole)) else whole
+        return self._columns
 
     def clean_column(self, index: int) -> bool:
         """Are this column's values trimmed and free of tabs, newlines and carriage returns?"""
         return self.clean and index not in self.dirty
 
     def cut(self, k: int) -> tuple[Piece, Piece]:
-        head, tail = Piece({}, k, self.clean), Piece({}, self.n - k, self.clean)
+        if self._columns is None:
+            head = Piece(None, k, self.clean, self._split, self._lo)
+            tail = Piece(None, self.n - k, self.clean, self._split, self._lo + k)
+        else:
+            head, tail = Piece({}, k, self.clean), Piece({}, self.n - k, self.clean)
+            for i, col in self._columns.items():
+                head._columns[i], tail._columns[i] = col[:k], col[k:]
         for p in (head, tail):
             p.backslash, p.fullwidth, p.formula, p.dirty = self.backslash, self.fullwidth, self.formula, self.dirty
-        for i, col in self.columns.items():
-            head.columns[i], tail.columns[i] = col[:k], col[k:]
+        if self.spans is not None:
+            units, starts, lengths = self.spans
+            head.spans, tail.spans = (units, starts[:k], lengths[:k]), (units, starts[k:], lengths[k:])
         return head, tail
+
+
+def len_of(columns: dict[int, list[str]]) -> int:
+    """Rows of a dict of columns (0 when it has none)."""
+    return len(next(iter(columns.values()))) if columns else 0
 
 
 def _columns_of_records(recs: list[list[str]], width: int, header: bool, first_row: int, used: list[int],
@@ -209,11 +245,13 @@ class BlockReader:
         row = first_row
         blocks = iter(blocks)
         for text, final in blocks:
-            if self._quoted(text) or not self._carriage_returns_ok(text, final):
+            # the block's UTF-16 code units: the examination and the renderer work on them
+            units = np.frombuffer(text.encode("utf-16-le"), dtype=np.uint16)
+            if self._quoted(text) or not self._carriage_returns_ok(text, final, units):
                 yield from self._csv_rest(text, final, blocks, row)
                 return
             n_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
-            piece = self._clean_piece(text, n_lines)
+            piece = self._clean_piece(text, n_lines, units)
             found: list[tuple[int, str, str]] = []
             if piece is None:
                 piece = self._general_piece(text, row, found)
@@ -230,16 +268,16 @@ class BlockReader:
         return text.startswith(q) or ("\n" + q) in text or (self.delim + q) in text
 
     @staticmethod
-    def _carriage_returns_ok(text: str, final: bool) -> bool:
+    def _carriage_returns_ok(text: str, final: bool, units: np.ndarray) -> bool:
         """Only line-ending CRs (``\\r\\n``, or a last line ending in ``\\r``): anything else is the csv module's call."""
         if "\r" not in text:
             return True
-        rest = text.replace("\r\n", "\n")
-        if final and rest.endswith("\r"):
-            rest = rest[:-1]
-        return "\r" not in rest
+        cr = np.flatnonzero(units == 13)
+        if final and text.endswith("\r"):
+            cr = cr[:-1]
+        return bool(len(cr) == 0 or (cr[-1] + 1 < len(units) and (units[cr + 1] == 10).all()))
 
-    def _clean_piece(self, text: str, n_lines: int) -> Piece | None:
+    def _clean_piece(self, text: str, n_lines: int, units: np.ndarray) -> Piece | None:
         """Columns of a block with ``width`` fields on every line, else None.
 
         The examination runs on the block's UTF-16 code units in numpy (a few
@@ -250,7 +288,7 @@ class BlockReader:
         w = self.width
         if w < 2 or not text:  # with one field a blank line would look like a row: the general path skips it
             return None
-        a = np.frombuffer(text.encode("utf-16-le"), dtype=np.uint16)
+        a = units
         nl = a == 10
         delim = ord(self.delim)
         sep = a == delim
@@ -280,19 +318,38 @@ class BlockReader:
         if len(other):  # whitespace inside values: those columns are trimmed and checked as the reference does
             line = np.searchsorted(ends, other)
             dirty = set((np.searchsorted(seps, other) - (w - 1) * line).tolist())
-        if crs == len(ends) and text.endswith("\r\n"):  # every line ends CR LF: one replace
-            flat = text[:-2].replace("\r\n", self.delim).split(self.delim)
-        else:
-            t = text.replace("\r\n", "\n") if crs else text
-            if t.endswith("\r"):
-                t = t[:-1]
-            if t.endswith("\n"):
-                t = t[:-1]
-            flat = t.replace("\n", self.delim).split(self.delim)
-        if len(flat) != n_lines * w:  # cannot happen after the checks above; never guess
-            return None
-        piece = Piece({i: flat[i::w] for i in self.used}, n_lines, True)
+        delim_s, used = self.delim, self.used
+
+        def split() -> dict[int, list[str]]:
+            if crs == len(ends) and text.endswith("\r\n"):  # every line ends CR LF: one replace
+                flat = text[:-2].replace("\r\n", delim_s).split(delim_s)
+            else:
+                t = text.replace("\r\n", "\n") if crs else text
+                if t.endswith("\r"):
+                    t = t[:-1]
+                if t.endswith("\n"):
+                    t = t[:-1]
+                flat = t.replace("\n", delim_s).split(delim_s)
+            if len(flat) != n_lines * w:  # cannot happen after the checks above
+                raise AssertionError("a clean block split into an unexpected number of fields")
+            return {i: flat[i::w] for i in used}
+
+        piece = Piece(None, n_lines, True, [split])
         piece.dirty = dirty
+        # field spans: a field ends at a separator or at its line's end (before a CR of CR LF)
+        line_end = ends.copy()
+        if a[line_end[-1]] != 10:  # the last line has no newline: it ends with the block
+            line_end[-1] = len(a)
+        cr = np.flatnonzero(a[np.maximum(line_end - 1, 0)] == 13)
+        line_end[cr] -= 1
+        field_end = np.empty((n_lines, w), dtype=np.int64)
+        field_end[:, :w - 1] = seps.reshape(n_lines, w - 1)
+        field_end[:, w - 1] = line_end
+        field_start = np.empty((n_lines, w), dtype=np.int64)
+        field_start[:, 1:] = field_end[:, :w - 1] + 1
+        field_start[0, 0] = 0
+        field_start[1:, 0] = ends[:-1] + 1
+        piece.spans = (a, field_start, field_end - field_start)
         piece.backslash = "\\" in text
         piece.fullwidth = bool(((a - np.uint16(0xFF01)) <= 0x5D).any() or (a == 0x3000).any())
         marks = np.flatnonzero((a == 61) | (a == 43) | (a == 45) | (a == 64))  # = + - @
@@ -375,6 +432,9 @@ def parse_csv(feed: Feed, path: Path, encoding: str, delivery_id: int | None, as
     lead = str(delivery_id) if delivery_id is not None else P.NULL
     day = as_of.isoformat() if as_of is not None else P.NULL
     converter = P.BatchConverter(plan)  # a Piece is its SourceColumns
+    renderer: Renderer | None = Renderer(converter) if RENDER else None
+    if renderer is not None and not renderer.ok:
+        renderer = None
     row = 1
     pieces: Iterator[tuple[Piece, list[tuple[int, str, str]]]]
     if first is not None:
@@ -390,13 +450,27 @@ def parse_csv(feed: Feed, path: Path, encoding: str, delivery_id: int | None, as
     def flush(parts: list[tuple[Piece, list[tuple[int, str, str]]]], first_row: int) -> P.Batch:
         rejects: list[tuple[int, str, str]] = []
         out: list[str] = []
+        data: list[Any] = []  # once a piece is rendered, the batch is COPY text (bytes, or gathers to call)
         r = first_row
         for piece, found in parts:
-            out += converter.convert_columns(piece, r, lead, day, list(found), rejects)
+            text = renderer.render(piece, r, lead, day) if renderer is not None and not found else None
+            if text is None:
+                lines = converter.convert_columns(piece, r, lead, day, list(found), rejects)
+                if data and lines:
+                    data.append(("\n".join(lines) + "\n").encode("utf-8"))
+                else:
+                    out += lines
+            else:
+                if out:
+                    data.append(("\n".join(out) + "\n").encode("utf-8"))
+                    out = []
+                data.append(text)
             r += piece.n
         stats.rows = r - 1
         stats.rejects += len(rejects)
         stats.rejected_rows += len({x[0] for x in rejects})
+        if data:
+            return P.Batch(None, rejects, data)
         return P.Batch(out, rejects)
 
     for piece, found in pieces:

@@ -62,12 +62,44 @@ _MONTH_RE = re.compile(r"^(\d{4})[-/.年]?(\d{1,2})月?$")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-@dataclass
 class Batch:
-    """A chunk of converted rows (COPY text lines, without newline) and their row rejects."""
+    """A chunk of converted rows and their row rejects (``(source_row, rule, reason)``).
 
-    lines: list[str]
-    rejects: list[tuple[int, str, str]]  # (source_row, rule, reason)
+    The rows are either COPY text lines (without newline) or, from the fast
+    path's vectorised rendering, the finished UTF-8 COPY text (every line
+    newline-terminated): building that as one buffer is what lets intake keep
+    up with COPY, and :attr:`lines` still answers the lines for readers that
+    want them (checks, tests).
+    """
+
+    __slots__ = ("_lines", "_data", "rejects")
+
+    def __init__(self, lines: list[str] | None, rejects: list[tuple[int, str, str]],
+                 data: list[bytes | Callable[[], bytes]] | None = None):
+        self._lines, self._data, self.rejects = lines, data, rejects
+
+    @property
+    def lines(self) -> list[str]:
+        if self._lines is None:
+            text = self.copy_data().decode("utf-8")
+            self._lines = text.split("\n")[:-1] if text else []
+        return self._lines
+
+    def copy_data(self) -> bytes:
+        """The rows as COPY text (UTF-8, one newline-terminated line per row).
+
+        Rendered parts are gathered here, in whichever thread asks (the COPY thread when staging).
+        """
+        if self._data is None:
+            lines = self._lines or []
+            return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+        if not isinstance(self._data, bytes):
+            self._data = b"".join(part if isinstance(part, bytes) else part() for part in self._data)
+        return self._data
+
+    def release(self) -> None:
+        """Drop the rows (the COPY thread has sent them): memory stays bounded by the batches in flight."""
+        self._lines, self._data = None, []
 
 
 @dataclass

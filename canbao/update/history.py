@@ -1,14 +1,20 @@
-"""A person's life in the registration base (记录一生): every version with its facts and sources."""
+"""A person's life in the registration base (记录一生): every version with its facts and sources,
+then every change applied to the person (base.applied_change, see canbao/update/applied.py) with
+the date it took effect, the date it was received, its feed and file, and the run that applied it."""
 
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from canbao.db import engine
 from canbao.ids import clean_id
-from canbao.privacy import mask_id, mask_name, mask_phone
+from canbao.privacy import mask_id, mask_name, mask_phone, mask_text
+
+# Received dates are shown as the day the node received them, in the node's time zone.
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
 FACTS = ("name", "sex", "ethnicity", "birth_date", "hukou_region", "hukou_status", "hukou_address",
          "residence_address", "phone", "employment_status", "employer_uscc", "deceased_on", "category",
@@ -50,11 +56,38 @@ def person_history(db_url: str | None, person_id: str, unmask: bool = False) -> 
         return versions
 
 
-def format_history(versions: list[dict[str, Any]]) -> str:
-    """Readable text: one block per version, one line per fact with its source and as-of date."""
-    if not versions:
+def person_applied_changes(db_url: str | None, person_id: str, unmask: bool = False) -> list[dict[str, Any]]:
+    """Every change applied to one person, in effective-date order (then as received and applied).
+
+    Besides the rows recorded against the person, this finds the rows recorded under an ID that was
+    linked to the person only later (a record held out for review, then accepted) or under a person a
+    reviewer merged into this one: base.person_link names them all.
+    """
+    pid = clean_id(person_id)
+    with engine(db_url).connect() as conn:
+        rows = conn.execute(sa.text(
+            "select effective_date, received_at, source, target, file_name, change, raw_id, uscc, detail, "
+            "run_id, applied_at from base.applied_change "
+            "where person_id = :p or person_id in (select raw_id from base.person_link where person_id = :p) "
+            "order by effective_date nulls last, received_at, applied_id"), {"p": pid}).mappings()
+        changes = []
+        for r in rows:
+            change = dict(r)
+            change["received_on"] = r["received_at"].astimezone(LOCAL_TZ).date()
+            change["linked"] = r["raw_id"] is not None and r["raw_id"] != pid
+            if not unmask:
+                change["raw_id"] = mask_id(r["raw_id"])
+                change["file_name"] = mask_text(r["file_name"] or "")
+            changes.append(change)
+        return changes
+
+
+def format_history(versions: list[dict[str, Any]], changes: list[dict[str, Any]] | None = None) -> str:
+    """Readable text: one block per version, one line per fact with its source and as-of date; then
+    one line per applied change (effective date, received date, feed, file, change, run)."""
+    if not versions and not changes:
         return "no versions"
-    lines = []
+    lines = [] if versions else ["no versions"]
     for v in versions:
         lines.append(f"version {v['version']}  {v['valid_from']:%Y-%m-%d %H:%M:%S} → "
                      f"{v['valid_to'] or 'current'}  ref {v['ref_date']}  run {v['run_id']}")
@@ -68,4 +101,12 @@ def format_history(versions: list[dict[str, Any]]) -> str:
             lines.append(f"  {fact:22} {value}{where}")
         if v["review_flags"]:
             lines.append(f"  review_flags           {', '.join(v['review_flags'])}")
+    if changes:
+        lines.append("applied changes (effective  received  feed  file  change  run)")
+        for c in changes:
+            extra = f"  via {c['raw_id']}" if c["linked"] else ""
+            if c["detail"]:
+                extra += "  " + " ".join(f"{k}={v}" for k, v in sorted(c["detail"].items()) if v is not None)
+            lines.append(f"  {c['effective_date'] or '?'}  {c['received_on']}  {c['source']}  {c['file_name']}  "
+                         f"{c['target']} {c['change']}  run {c['run_id']}{extra}")
     return "\n".join(lines)

@@ -1,5 +1,5 @@
 -- Benchmark city, synthesised in SQL (scratch databases only: curated and base tables are emptied).
--- :persons register rows; 75 % insured here with a pension and a medical enrollment, a third of them
+-- :persons register rows over Shaoxing's six counties; 75 % insured here with a pension and a medical enrollment, a third of them
 -- as employees (five insurances, tax withholding), 0.5 % of insurance IDs with a wrong check
 -- character, 1 % dead per civil affairs, 5 % full-time students, 2 % insured here registered elsewhere.
 truncate curated.ps_person, curated.ps_person_change, curated.ps_cancellation, curated.ca_cremation,
@@ -30,7 +30,9 @@ insert into curated.ps_person (delivery_id, source_row, as_of, person_id, person
                                phone, household_type, hukou_status, military)
 select (select max(delivery_id) from intake.delivery), i, date '2026-11-20', person_id, person_id, 'VALID',
        '张' || (i % 997), case when substr(person_id, 17, 1)::int % 2 = 1 then '1' else '2' end, '01', birth,
-       'H' || (i / 3), '330604' || lpad(((i % 20) + 1)::text, 3, '0') || lpad(((i % 300) + 1)::text, 3, '0'),
+       'H' || (i / 3),
+       (array['330602', '330603', '330604', '330624', '330681', '330683'])[i % 6 + 1]
+           || lpad(((i % 20) + 1)::text, 3, '0') || lpad(((i % 300) + 1)::text, 3, '0'),
        '上虞区某路' || i || '号', '上虞区某路' || i || '号', '138' || lpad((i % 100000000)::text, 8, '0'), 'NONAGRI',
        'REGISTERED', false
 from bench_ids where registered_here;

@@ -20,7 +20,7 @@ agreeing as (
         v.source, v.raw_id, v.candidate_id, v.method
     from variants as v
     join link_obs as o on o.source = v.source and o.raw_id = v.raw_id
-    join ps_index as p on p.person_id = v.candidate_id
+    join link_register_ids as p on p.person_id = v.candidate_id
     where v.candidate_id <> v.raw_id
       and o.name = p.name
       and (o.birth_date is null or o.birth_date = p.birth_date)

@@ -12,11 +12,11 @@ with pending as (
 blocked as (
     select p.source, p.raw_id, c.person_id
     from pending as p
-    join ps_index as c on c.birth_date = p.birth_date_evidence
+    join link_register_blocked as c on c.birth_date = p.birth_date_evidence
     union
     select p.source, p.raw_id, c.person_id
     from pending as p
-    join ps_index as c on c.name = p.name and left(c.person_id, 6) = left(p.raw_id, 6)
+    join link_register_blocked as c on c.name = p.name and left(c.person_id, 6) = left(p.raw_id, 6)
 ),
 
 scored as (
@@ -32,7 +32,7 @@ scored as (
         + (case when p.address = base.norm_text(c.residence_address) then 10 else 0 end) as score
     from blocked as b
     join pending as p on p.source = b.source and p.raw_id = b.raw_id
-    join ps_index as c on c.person_id = b.person_id
+    join link_register_blocked as c on c.person_id = b.person_id
 ),
 
 ranked as (

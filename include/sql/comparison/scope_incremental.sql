@@ -23,19 +23,41 @@ by_employer as (
 ),
 
 by_time as (
-    select person_id as raw_id from ps_index
-    where extract(year from age(cast(:ref_date as date), birth_date))
-          <> extract(year from age(cast(:prev_ref_date as date), birth_date))
+    -- every predicate is a range on an indexed column (0007_comparison_indexes.sql), so a day costs
+    -- what that day changes. Birthdays: month-day in the interval (widened by a day at each end for
+    -- 29 February), then the exact age test; an interval of a year or more takes everyone.
+    select person_id as raw_id from (
+        select person_id, birth_date from curated.ps_person
+        where cast(:ref_date as date) - cast(:prev_ref_date as date) >= 360
+           or (case when base.month_day(cast(:prev_ref_date as date) - 1) <= base.month_day(cast(:ref_date as date) + 1)
+                    then base.month_day(birth_date) between base.month_day(cast(:prev_ref_date as date) - 1)
+                                                        and base.month_day(cast(:ref_date as date) + 1)
+                    else base.month_day(birth_date) >= base.month_day(cast(:prev_ref_date as date) - 1)
+                         or base.month_day(birth_date) <= base.month_day(cast(:ref_date as date) + 1) end)
+        union all
+        select person_id, birth_date from curated.ps_person_change where effective_date <= :ref_date
+    ) as r
+    where extract(year from age(cast(:ref_date as date), r.birth_date))
+          <> extract(year from age(cast(:prev_ref_date as date), r.birth_date))
     union
     select person_id from curated.edu_student
     where expected_graduation > :prev_ref_date and expected_graduation <= :ref_date
-       or enrol_date > :prev_ref_date and enrol_date <= :ref_date
+    union
+    select person_id from curated.edu_student
+    where enrol_date > :prev_ref_date and enrol_date <= :ref_date
     union
     select person_id from curated.si_enrollment
     where start_date > :prev_ref_date and start_date <= :ref_date
-       or end_date > :prev_ref_date and end_date <= :ref_date
-       or (last_paid_month < to_char(cast(:ref_date as date) - make_interval(months => :lapse_months), 'YYYY-MM'))
-          <> (last_paid_month < to_char(cast(:prev_ref_date as date) - make_interval(months => :lapse_months), 'YYYY-MM'))
+    union
+    select person_id from curated.si_enrollment
+    where end_date > :prev_ref_date and end_date <= :ref_date
+    union
+    -- the lapse line moved: (paid < new line) <> (paid < old line) means paid in [lower, upper)
+    select person_id from curated.si_enrollment
+    where last_paid_month >= least(to_char(cast(:ref_date as date) - make_interval(months => :lapse_months), 'YYYY-MM'),
+                                   to_char(cast(:prev_ref_date as date) - make_interval(months => :lapse_months), 'YYYY-MM'))
+      and last_paid_month < greatest(to_char(cast(:ref_date as date) - make_interval(months => :lapse_months), 'YYYY-MM'),
+                                     to_char(cast(:prev_ref_date as date) - make_interval(months => :lapse_months), 'YYYY-MM'))
     union
     select person_id from curated.si_enrollment_change
     where effective_date > :prev_ref_date and effective_date <= :ref_date
@@ -44,11 +66,14 @@ by_time as (
        or (last_paid_month < to_char(cast(:ref_date as date) - make_interval(months => :lapse_months), 'YYYY-MM'))
           <> (last_paid_month < to_char(cast(:prev_ref_date as date) - make_interval(months => :lapse_months), 'YYYY-MM'))
     union
+    -- the tax-withholding window moved: months that entered or left it
     select person_id from curated.tax_withholding
-    where (month >= to_char(cast(:ref_date as date) - make_interval(months => :employee_months), 'YYYY-MM')
-           and month <= to_char(cast(:ref_date as date), 'YYYY-MM'))
-          <> (month >= to_char(cast(:prev_ref_date as date) - make_interval(months => :employee_months), 'YYYY-MM')
-              and month <= to_char(cast(:prev_ref_date as date), 'YYYY-MM'))
+    where (month >= least(to_char(cast(:ref_date as date) - make_interval(months => :employee_months), 'YYYY-MM'),
+                          to_char(cast(:prev_ref_date as date) - make_interval(months => :employee_months), 'YYYY-MM'))
+           and month < greatest(to_char(cast(:ref_date as date) - make_interval(months => :employee_months), 'YYYY-MM'),
+                                to_char(cast(:prev_ref_date as date) - make_interval(months => :employee_months), 'YYYY-MM')))
+       or (month > least(to_char(cast(:ref_date as date), 'YYYY-MM'), to_char(cast(:prev_ref_date as date), 'YYYY-MM'))
+           and month <= greatest(to_char(cast(:ref_date as date), 'YYYY-MM'), to_char(cast(:prev_ref_date as date), 'YYYY-MM')))
     union
     select person_id from curated.ca_cremation where death_date > :prev_ref_date and death_date <= :ref_date
     union

@@ -1,0 +1,22 @@
+-- Persist an incremental run's scope with each person's county (for the per-county steps): the
+-- county of the person's latest register row (snapshot or change, looked up by key), else the one
+-- the base holds. The same county run_scope_insert gives a full run, without reading the register.
+insert into base.run_scope (run_id, person_id, county_code)
+select :run_id, s.person_id, coalesce(left(r.hukou_region, 6), c.county_code, '')
+from scope_person as s
+left join lateral (
+    select x.hukou_region
+    from (
+        select p.hukou_region, p.as_of, null::date as effective_date
+        from curated.ps_person as p
+        where p.person_id = s.person_id
+        union all
+        select c.hukou_region, c.as_of, c.effective_date
+        from curated.ps_person_change as c
+        where c.person_id = s.person_id and c.effective_date <= :ref_date
+    ) as x
+    order by x.as_of desc, x.effective_date desc nulls first
+    limit 1
+) as r on true
+left join base.person_current as c on c.person_id = s.person_id
+on conflict do nothing
