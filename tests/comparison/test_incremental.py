@@ -91,3 +91,20 @@ def test_per_county_steps_give_the_same_base_as_one_run(city):
     assert summary.versions_written == len(p) + 2
     again = run_comparison(city.db_url, scope="full")
     assert (again.versions_written, again.rows_refreshed) == (0, 0)
+
+
+def test_counties_on_parallel_connections_give_the_same_base_as_one_run(city):
+    from canbao.comparison.run import run_by_county
+
+    p = build_day1(city)
+    city.ps(make_id("19810101"), region="330602001001")
+    first = run_by_county(city.db_url, scope="full", workers=2)
+    assert first.versions_written == len(p) + 1
+    load_day2(city, p)
+    inc = run_by_county(city.db_url, workers=2)
+    assert inc.scope_mode == "INCREMENTAL" and inc.ref_date == DAY2
+    # the day applied by county on two connections leaves nothing a one-transaction full rebuild would change
+    full = run_comparison(city.db_url, scope="full")
+    assert (full.versions_written, full.rows_refreshed) == (0, 0)
+    assert city.current(p["dies"])["category"] == "DECEASED_ACTIVE"
+    assert city.current(p["repaired"])["category"] == "INSURED"
