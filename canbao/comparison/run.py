@@ -44,6 +44,7 @@ CATEGORIES = ("DECEASED_ACTIVE", "DUPLICATE", "UNINSURED", "LAPSED", "PARTIAL", 
 _INDEXES: dict[str, list[str]] = {
     "link_obs": ["source, raw_id"],
     "ps_index": ["person_id"],
+    "link_wanted": ["person_id"],
     "link_register_ids": ["person_id"],
     "link_register_blocked": ["person_id", "birth_date", "name"],
     "link_deterministic": ["source, raw_id"],
@@ -175,9 +176,11 @@ def _prepare(conn: Connection, *, run_id: str, ref_date: dt.date | None, what_if
     # linkage, city-wide
     n_obs = _model(conn, "link_obs", params, summary_steps)
     # the register rows linkage compares with: only the candidates of the flagged IDs (index lookups)
-    _model(conn, "link_register_ids", params, summary_steps)
+    _model(conn, "link_wanted", params, summary_steps, sql_name="link_candidates_ids")
+    _model(conn, "link_register_ids", params, summary_steps, sql_name="link_register")
     _model(conn, "link_deterministic", params, summary_steps)
-    _model(conn, "link_register_blocked", params, summary_steps)
+    _model(conn, "link_wanted", params, summary_steps, sql_name="link_candidates_blocked")
+    _model(conn, "link_register_blocked", params, summary_steps, sql_name="link_register")
     _model(conn, "link_probabilistic", params, summary_steps)
     _model(conn, "link_result", params, summary_steps)
     _model(conn, "link_changes", params, summary_steps)
