@@ -19,5 +19,10 @@ insert into curated.change_log (delivery_id, target, person_id, change)
 select (select max(delivery_id) from intake.delivery), 'si_enrollment', person_id, 'UPDATE'
 from bench_touched;
 
--- the household register is delivered again for the day (unchanged rows keep their as_of)
+-- the household register is delivered again for the day: unchanged rows keep their as_of, the one
+-- row it changes is re-dated and logged as promotion logs it (this moves the reference date)
+insert into curated.change_log (delivery_id, target, person_id, change)
+select (select max(delivery_id) from intake.delivery), 'ps_person', min(person_id), 'UPDATE'
+from curated.ps_person;
+
 update curated.ps_person set as_of = date '2026-11-21' where person_id = (select min(person_id) from curated.ps_person);
