@@ -17,6 +17,9 @@ person_id          the base person after linkage: the feed's own link in base.pe
                    tax_enterprise), which carries ``uscc`` instead
 raw_id             the ID as the feed carried it (curated form)
 uscc               the employer the change names, if any (enrollments and withholding carry both)
+row_key            the rest of the changed row's key (migration 0008): insurance_code and
+                   start_date of an enrollment, month of a withholding, assistance_type, period;
+                   null when the columns above are the whole key
 source             the feed (intake.delivery.feed, e.g. ``ps_household``) or ``province_feedback``
 target             the canonical target (curated table, e.g. ``ca_cremation``, ``survey_return``)
                    or ``feedback``

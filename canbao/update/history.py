@@ -66,7 +66,7 @@ def person_applied_changes(db_url: str | None, person_id: str, unmask: bool = Fa
     pid = clean_id(person_id)
     with engine(db_url).connect() as conn:
         rows = conn.execute(sa.text(
-            "select effective_date, received_at, source, target, file_name, change, raw_id, uscc, detail, "
+            "select effective_date, received_at, source, target, file_name, change, raw_id, uscc, row_key, detail, "
             "run_id, applied_at from base.applied_change "
             "where person_id = :p or person_id in (select raw_id from base.person_link where person_id = :p) "
             "order by effective_date nulls last, received_at, applied_id"), {"p": pid}).mappings()
@@ -105,6 +105,8 @@ def format_history(versions: list[dict[str, Any]], changes: list[dict[str, Any]]
         lines.append("applied changes (effective  received  feed  file  change  run)")
         for c in changes:
             extra = f"  via {c['raw_id']}" if c["linked"] else ""
+            if c.get("row_key"):  # which enrollment, month...: codes and dates, nothing personal
+                extra += "  " + " ".join(f"{k}={v}" for k, v in sorted(c["row_key"].items()) if v is not None)
             if c["detail"]:
                 extra += "  " + " ".join(f"{k}={v}" for k, v in sorted(c["detail"].items()) if v is not None)
             lines.append(f"  {c['effective_date'] or '?'}  {c['received_on']}  {c['source']}  {c['file_name']}  "

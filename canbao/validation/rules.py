@@ -263,8 +263,17 @@ def render_promote_sql(target: Target) -> str:
     key_join = " and ".join(f"a.{k} = c.{k}" for k in key)
     returning = ", ".join(dict.fromkeys(key + [v for v in log.values() if not v.startswith(("null", "cast"))]))
 
+    # the rest of the key (insurance and start date of an enrollment, month of a withholding...): two
+    # changes of one person in one delivery stay two rows of the log and of the applied-change journal
+    row_key = [k for k in key if k not in log.values()]
+
     def log_cols(alias: str) -> str:
-        return ", ".join(f"{alias}.{v}" if not v.startswith(("null", "cast")) else v for v in log.values())
+        cols = [f"{alias}.{v}" if not v.startswith(("null", "cast")) else v for v in log.values()]
+        if row_key:
+            cols.append("jsonb_build_object(" + ", ".join(f"'{k}', {alias}.{k}" for k in row_key) + ")")
+        else:
+            cols.append("cast(null as jsonb)")
+        return ", ".join(cols)
 
     absent = ""
     absent_union = ""
@@ -311,7 +320,7 @@ upserted as (
 ),
 {absent}
 logged as (
-    insert into curated.change_log (delivery_id, target, person_id, uscc, effective_date, change)
+    insert into curated.change_log (delivery_id, target, person_id, uscc, effective_date, row_key, change)
     select :delivery_id, '{target.name}', {log_cols('upserted')},
         case when upserted.inserted then 'INSERT' else 'UPDATE' end
     from upserted{absent_union}

@@ -171,3 +171,19 @@ def test_history_command_masks_applied_changes_unless_unmasked(city, capsys):
     assert pid not in masked and bad not in masked
     assert main(["history", pid, "--db", city.db_url, "--unmask"]) == 0
     assert f"via {bad}" in capsys.readouterr().out
+
+
+def test_two_enrollments_changed_by_one_delivery_are_two_applied_changes(city):
+    pid = city.ps(make_id("19750101"))
+    run_comparison(city.db_url)
+    start = dt.date(2020, 1, 1)
+    deliver(city, "si_enrollment_change", "si_enrollment_change", "CBBG_20261202.txt", dt.date(2026, 12, 2),
+            dt.datetime(2026, 12, 2, 10, 0, tzinfo=SHANGHAI),
+            [{"person_id": pid, "insurance_code": code, "status": "ACTIVE", "start_date": start,
+              "change_type": "ENROLL", "effective_date": dt.date(2026, 12, 1)} for code in ("110", "310")])
+    run_comparison(city.db_url)
+    rows = applied(city, target="si_enrollment_change")
+    assert sorted(r["row_key"]["insurance_code"] for r in rows) == ["110", "310"]
+    assert {r["row_key"]["start_date"] for r in rows} == {start.isoformat()}
+    text = format_history([], person_applied_changes(city.db_url, pid))
+    assert "insurance_code=110" in text and "insurance_code=310" in text

@@ -36,12 +36,12 @@ absent as (
 ),
 
 logged as (
-    insert into curated.change_log (delivery_id, target, person_id, uscc, effective_date, change)
-    select :delivery_id, 'ca_assistance', upserted.person_id, null, cast(null as date),
+    insert into curated.change_log (delivery_id, target, person_id, uscc, effective_date, row_key, change)
+    select :delivery_id, 'ca_assistance', upserted.person_id, null, cast(null as date), jsonb_build_object('assistance_type', upserted.assistance_type),
         case when upserted.inserted then 'INSERT' else 'UPDATE' end
     from upserted
     union all
-    select :delivery_id, 'ca_assistance', absent.person_id, null, cast(null as date), 'ABSENT' from absent
+    select :delivery_id, 'ca_assistance', absent.person_id, null, cast(null as date), jsonb_build_object('assistance_type', absent.assistance_type), 'ABSENT' from absent
     returning change
 )
 

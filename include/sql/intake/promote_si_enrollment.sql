@@ -36,12 +36,12 @@ absent as (
 ),
 
 logged as (
-    insert into curated.change_log (delivery_id, target, person_id, uscc, effective_date, change)
-    select :delivery_id, 'si_enrollment', upserted.person_id, upserted.employer_uscc, cast(null as date),
+    insert into curated.change_log (delivery_id, target, person_id, uscc, effective_date, row_key, change)
+    select :delivery_id, 'si_enrollment', upserted.person_id, upserted.employer_uscc, cast(null as date), jsonb_build_object('insurance_code', upserted.insurance_code, 'start_date', upserted.start_date),
         case when upserted.inserted then 'INSERT' else 'UPDATE' end
     from upserted
     union all
-    select :delivery_id, 'si_enrollment', absent.person_id, absent.employer_uscc, cast(null as date), 'ABSENT' from absent
+    select :delivery_id, 'si_enrollment', absent.person_id, absent.employer_uscc, cast(null as date), jsonb_build_object('insurance_code', absent.insurance_code, 'start_date', absent.start_date), 'ABSENT' from absent
     returning change
 )
 

@@ -24,8 +24,8 @@ upserted as (
 ),
 
 logged as (
-    insert into curated.change_log (delivery_id, target, person_id, uscc, effective_date, change)
-    select :delivery_id, 'si_enrollment_change', upserted.person_id, upserted.employer_uscc, upserted.effective_date,
+    insert into curated.change_log (delivery_id, target, person_id, uscc, effective_date, row_key, change)
+    select :delivery_id, 'si_enrollment_change', upserted.person_id, upserted.employer_uscc, upserted.effective_date, jsonb_build_object('insurance_code', upserted.insurance_code, 'start_date', upserted.start_date),
         case when upserted.inserted then 'INSERT' else 'UPDATE' end
     from upserted
     returning change

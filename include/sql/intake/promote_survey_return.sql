@@ -24,8 +24,8 @@ upserted as (
 ),
 
 logged as (
-    insert into curated.change_log (delivery_id, target, person_id, uscc, effective_date, change)
-    select :delivery_id, 'survey_return', upserted.person_id, null, upserted.survey_date,
+    insert into curated.change_log (delivery_id, target, person_id, uscc, effective_date, row_key, change)
+    select :delivery_id, 'survey_return', upserted.person_id, null, upserted.survey_date, cast(null as jsonb),
         case when upserted.inserted then 'INSERT' else 'UPDATE' end
     from upserted
     returning change

@@ -36,12 +36,12 @@ absent as (
 ),
 
 logged as (
-    insert into curated.change_log (delivery_id, target, person_id, uscc, effective_date, change)
-    select :delivery_id, 'tax_enterprise', null, upserted.uscc, cast(null as date),
+    insert into curated.change_log (delivery_id, target, person_id, uscc, effective_date, row_key, change)
+    select :delivery_id, 'tax_enterprise', null, upserted.uscc, cast(null as date), jsonb_build_object('period', upserted.period),
         case when upserted.inserted then 'INSERT' else 'UPDATE' end
     from upserted
     union all
-    select :delivery_id, 'tax_enterprise', null, absent.uscc, cast(null as date), 'ABSENT' from absent
+    select :delivery_id, 'tax_enterprise', null, absent.uscc, cast(null as date), jsonb_build_object('period', absent.period), 'ABSENT' from absent
     returning change
 )
 

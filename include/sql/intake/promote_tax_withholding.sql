@@ -24,8 +24,8 @@ upserted as (
 ),
 
 logged as (
-    insert into curated.change_log (delivery_id, target, person_id, uscc, effective_date, change)
-    select :delivery_id, 'tax_withholding', upserted.person_id, upserted.employer_uscc, cast(null as date),
+    insert into curated.change_log (delivery_id, target, person_id, uscc, effective_date, row_key, change)
+    select :delivery_id, 'tax_withholding', upserted.person_id, upserted.employer_uscc, cast(null as date), jsonb_build_object('month', upserted.month),
         case when upserted.inserted then 'INSERT' else 'UPDATE' end
     from upserted
     returning change

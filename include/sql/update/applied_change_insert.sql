@@ -6,7 +6,7 @@
 -- merge), in effective-date order. A change already recorded (same source, delivery, key and kind)
 -- is skipped, so re-running a run, or a run after a crashed one, records nothing twice.
 with logged as (
-    select distinct delivery_id, target, person_id as raw_id, uscc, effective_date, change
+    select distinct delivery_id, target, person_id as raw_id, uscc, row_key, effective_date, change
     from curated.change_log
     where delivery_id > cast(:last_delivery_id as bigint)
       and delivery_id <= cast(:max_delivery_id as bigint)
@@ -17,6 +17,7 @@ from_deliveries as (
         coalesce(merged.person_id, linked.person_id, g.raw_id) as person_id,
         g.raw_id,
         g.uscc,
+        g.row_key,
         d.feed as source,
         g.target,
         g.delivery_id,
@@ -43,6 +44,7 @@ from_feedback as (
         coalesce(merged.person_id, f.person_id) as person_id,
         f.person_id as raw_id,
         null::text as uscc,
+        null::jsonb as row_key,
         'province_feedback' as source,
         'feedback' as target,
         null::bigint as delivery_id,
@@ -66,10 +68,10 @@ applied as (
     select * from from_feedback
 )
 
-insert into base.applied_change (person_id, raw_id, uscc, source, target, delivery_id, file_name, change,
+insert into base.applied_change (person_id, raw_id, uscc, row_key, source, target, delivery_id, file_name, change,
                                  effective_date, received_at, detail, run_id, applied_at)
-select person_id, raw_id, uscc, source, target, delivery_id, file_name, change,
+select person_id, raw_id, uscc, row_key, source, target, delivery_id, file_name, change,
        effective_date, received_at, detail, :run_id, :now
 from applied
-order by effective_date nulls last, received_at, delivery_id nulls last, target, raw_id
+order by effective_date nulls last, received_at, delivery_id nulls last, target, raw_id, row_key::text
 on conflict on constraint applied_change_once do nothing
