@@ -69,54 +69,81 @@ fields as (
 ),
 
 provenance as (
-    -- a field's entry: the previous one when the value is unchanged and had a source, else new
+    -- a field's entry as JSON text: the previous one when the value is unchanged and had a source, else
+    -- new. Text, parsed into jsonb once per person below: twelve nested jsonb_build_object calls cost
+    -- twice as much (measured 5.1 s vs 2.95 s at 200,000 persons).
     select
         f.*,
         case when f.name_source is null then null
-             when os.name is not null and o.name is not distinct from f.name then os.name
-             else jsonb_build_object('source', f.name_source, 'as_of', f.name_as_of) end as e_name,
+             when os.name is not null and o.name is not distinct from f.name
+                 then os.name::text
+             else '{"as_of": ' || coalesce(to_json(f.name_as_of)::text, 'null')
+                  || ', "source": ' || to_json(f.name_source)::text || '}' end
+            as e_name,
         case when f.sex_source is null then null
-             when os.sex is not null and o.sex is not distinct from f.sex then os.sex
-             else jsonb_build_object('source', f.sex_source, 'as_of', f.sex_as_of) end as e_sex,
+             when os.sex is not null and o.sex is not distinct from f.sex then os.sex::text
+             else '{"as_of": ' || coalesce(to_json(f.sex_as_of)::text, 'null')
+                  || ', "source": ' || to_json(f.sex_source)::text || '}' end
+            as e_sex,
         case when f.ethnicity_source is null then null
-             when os.ethnicity is not null and o.ethnicity is not distinct from f.ethnicity then os.ethnicity
-             else jsonb_build_object('source', f.ethnicity_source, 'as_of', f.ethnicity_as_of) end as e_ethnicity,
+             when os.ethnicity is not null and o.ethnicity is not distinct from f.ethnicity
+                 then os.ethnicity::text
+             else '{"as_of": ' || coalesce(to_json(f.ethnicity_as_of)::text, 'null')
+                  || ', "source": ' || to_json(f.ethnicity_source)::text || '}' end
+            as e_ethnicity,
         case when f.birth_date_source is null then null
-             when os.birth_date is not null and o.birth_date is not distinct from f.birth_date then os.birth_date
-             else jsonb_build_object('source', f.birth_date_source, 'as_of', f.birth_date_as_of) end
+             when os.birth_date is not null and o.birth_date is not distinct from f.birth_date
+                 then os.birth_date::text
+             else '{"as_of": ' || coalesce(to_json(f.birth_date_as_of)::text, 'null')
+                  || ', "source": ' || to_json(f.birth_date_source)::text || '}' end
             as e_birth_date,
         case when f.residence_address_source is null then null
              when os.residence_address is not null and o.residence_address is not distinct from f.v_residence_address
-                 then os.residence_address
-             else jsonb_build_object('source', f.residence_address_source, 'as_of', f.residence_address_as_of) end
+                 then os.residence_address::text
+             else '{"as_of": ' || coalesce(to_json(f.residence_address_as_of)::text, 'null')
+                  || ', "source": ' || to_json(f.residence_address_source)::text || '}' end
             as e_residence_address,
         case when f.phone_source is null then null
-             when os.phone is not null and o.phone is not distinct from f.v_phone then os.phone
-             else jsonb_build_object('source', f.phone_source, 'as_of', f.phone_as_of) end as e_phone,
+             when os.phone is not null and o.phone is not distinct from f.v_phone
+                 then os.phone::text
+             else '{"as_of": ' || coalesce(to_json(f.phone_as_of)::text, 'null')
+                  || ', "source": ' || to_json(f.phone_source)::text || '}' end
+            as e_phone,
         case when f.hukou_source is null then null
              when os.hukou_region is not null and o.hukou_region is not distinct from f.v_hukou_region
-                 then os.hukou_region
-             else jsonb_build_object('source', f.hukou_source, 'as_of', f.facts_as_of) end as e_hukou_region,
+                 then os.hukou_region::text
+             else '{"as_of": ' || coalesce(to_json(f.facts_as_of)::text, 'null')
+                  || ', "source": ' || to_json(f.hukou_source)::text || '}' end
+            as e_hukou_region,
         case when f.hukou_source is null then null
              when os.hukou_address is not null and o.hukou_address is not distinct from f.v_hukou_address
-                 then os.hukou_address
-             else jsonb_build_object('source', f.hukou_source, 'as_of', f.facts_as_of) end as e_hukou_address,
+                 then os.hukou_address::text
+             else '{"as_of": ' || coalesce(to_json(f.facts_as_of)::text, 'null')
+                  || ', "source": ' || to_json(f.hukou_source)::text || '}' end
+            as e_hukou_address,
         case when os.hukou_status is not null and o.hukou_status is not distinct from f.hukou_status
-                 then os.hukou_status
-             else jsonb_build_object('source', f.hukou_status_source, 'as_of', f.hukou_status_as_of) end
+                 then os.hukou_status::text
+             else '{"as_of": ' || coalesce(to_json(f.hukou_status_as_of)::text, 'null')
+                  || ', "source": ' || to_json(f.hukou_status_source)::text || '}' end
             as e_hukou_status,
         case when f.deceased_on_source is null then null
-             when os.deceased_on is not null and o.deceased_on is not distinct from f.deceased_on then os.deceased_on
-             else jsonb_build_object('source', f.deceased_on_source, 'as_of', f.deceased_as_of) end
+             when os.deceased_on is not null and o.deceased_on is not distinct from f.deceased_on
+                 then os.deceased_on::text
+             else '{"as_of": ' || coalesce(to_json(f.deceased_as_of)::text, 'null')
+                  || ', "source": ' || to_json(f.deceased_on_source)::text || '}' end
             as e_deceased_on,
         case when f.employer_uscc_source is null then null
              when os.employer_uscc is not null and o.employer_uscc is not distinct from f.v_employer_uscc
-                 then os.employer_uscc
-             else jsonb_build_object('source', f.employer_uscc_source, 'as_of', f.employer_uscc_as_of) end
+                 then os.employer_uscc::text
+             else '{"as_of": ' || coalesce(to_json(f.employer_uscc_as_of)::text, 'null')
+                  || ', "source": ' || to_json(f.employer_uscc_source)::text || '}' end
             as e_employer_uscc,
         case when f.insurance_source is null then null
-             when os.insurance is not null and o.insurance is not distinct from f.v_insurance then os.insurance
-             else jsonb_build_object('source', f.insurance_source, 'as_of', f.enrollment_as_of) end as e_insurance
+             when os.insurance is not null and o.insurance is not distinct from f.v_insurance
+                 then os.insurance::text
+             else '{"as_of": ' || coalesce(to_json(f.enrollment_as_of)::text, 'null')
+                  || ', "source": ' || to_json(f.insurance_source)::text || '}' end
+            as e_insurance
     from fields as f
     left join base.person_current as c on c.person_id = f.person_id
     left join lateral jsonb_to_record(c.record) as o (
@@ -134,24 +161,20 @@ provenance as (
 sourced as (
     select
         p.*,
-        jsonb_build_object(
-            'name', p.e_name, 'sex', p.e_sex, 'ethnicity', p.e_ethnicity, 'birth_date', p.e_birth_date,
-            'residence_address', p.e_residence_address, 'phone', p.e_phone, 'hukou_region', p.e_hukou_region,
-            'hukou_address', p.e_hukou_address, 'hukou_status', p.e_hukou_status,
-            'deceased_on', p.e_deceased_on, 'employer_uscc', p.e_employer_uscc, 'insurance', p.e_insurance
-        ) - array_remove(array[
-            case when p.e_name is null then 'name' end,
-            case when p.e_sex is null then 'sex' end,
-            case when p.e_ethnicity is null then 'ethnicity' end,
-            case when p.e_birth_date is null then 'birth_date' end,
-            case when p.e_residence_address is null then 'residence_address' end,
-            case when p.e_phone is null then 'phone' end,
-            case when p.e_hukou_region is null then 'hukou_region' end,
-            case when p.e_hukou_address is null then 'hukou_address' end,
-            case when p.e_deceased_on is null then 'deceased_on' end,
-            case when p.e_employer_uscc is null then 'employer_uscc' end,
-            case when p.e_insurance is null then 'insurance' end
-        ], null) as sources
+        cast('{' || concat_ws(', ',
+            '"name": ' || p.e_name,
+            '"sex": ' || p.e_sex,
+            '"ethnicity": ' || p.e_ethnicity,
+            '"birth_date": ' || p.e_birth_date,
+            '"residence_address": ' || p.e_residence_address,
+            '"phone": ' || p.e_phone,
+            '"hukou_region": ' || p.e_hukou_region,
+            '"hukou_address": ' || p.e_hukou_address,
+            '"hukou_status": ' || p.e_hukou_status,
+            '"deceased_on": ' || p.e_deceased_on,
+            '"employer_uscc": ' || p.e_employer_uscc,
+            '"insurance": ' || p.e_insurance
+        ) || '}' as jsonb) as sources
     from provenance as p
     offset 0
 ),
