@@ -112,6 +112,16 @@ _STATUS_BY_CODE = (VALID, CHECK_FAIL, BIRTH_MISMATCH, SEX_MISMATCH)
 _SEX_NUMBER = {"1": 1, "2": 2}
 _NO_BIRTH = "0000-00-00"  # no ISO date has year 0
 
+# The same rules as public names, for other whole-column code (intake's numpy renderer) to share.
+ID_WEIGHTS = _ID_WEIGHTS          # weight of each of the first 17 digits (GB 11643, ISO 7064 MOD 11-2)
+ID_CHECK_CHARS = _ID_CHECK        # the check character, indexed by the weighted sum mod 11
+ID_STATUS_BY_CODE = _STATUS_BY_CODE  # the status of code 0 (VALID), 1, 2, 3 as :func:`normalise_ids` counts them
+
+
+def sex_number(code: str | None) -> int:
+    """1 or 2 for the GB/T 2261.1 codes ``1``/``2`` compared with an ID's sequence digit, else 0 (not compared)."""
+    return _SEX_NUMBER.get(code, 0) if code is not None else 0
+
 
 def normalise_ids(raws: list[str], birth_dates: list[str | None] | None = None,
                   sexes: list[str | None] | None = None) -> tuple[list[str], list[str]]:

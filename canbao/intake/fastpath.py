@@ -48,6 +48,21 @@ RENDER = True  # clean blocks rendered in numpy (canbao.intake.render); tests sw
 _FORMULA_CHARS = ("=", "+", "-", "@")  # "\t" and "\r" cannot start a field of a clean block
 
 
+def _code_points(a: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Code points of the characters starting at ``at`` in UTF-8 bytes ``a`` (ASCII, 2- or 3-byte forms only).
+
+    Why: the examination only asks about ASCII and a few BMP characters, so
+    the lead byte decides the length and 4-byte forms never need decoding.
+    """
+    last = len(a) - 1
+    b0 = a[at].astype(np.int32)
+    b1 = a[np.minimum(at + 1, last)].astype(np.int32) & 0x3F
+    b2 = a[np.minimum(at + 2, last)].astype(np.int32) & 0x3F
+    two = ((b0 & 0x1F) << 6) | b1
+    three = ((b0 & 0x0F) << 12) | (b1 << 6) | b2
+    return np.where(b0 < 0x80, b0, np.where(b0 < 0xE0, two, np.where(b0 < 0xF0, three, 0)))
+
+
 # --------------------------------------------------------------------------- blocks of decoded lines
 
 
@@ -166,8 +181,8 @@ class Piece:
     neutralising (when false, no value does). Pieces that are not clean are
     checked column by column, as the reference does.
 
-    A clean piece also carries ``spans``: the block's UTF-16 code units and
-    each field's start and length (rows x fields), which is all
+    A clean piece also carries ``spans``: the block's UTF-8 bytes (delimiters
+    turned into tabs) and each field's start and length in bytes (rows x fields), which is all
     :mod:`canbao.intake.render` needs; its string ``columns`` are then only
     split when something asks for them (a block the renderer cannot vouch for).
     """
@@ -180,7 +195,7 @@ class Piece:
         self._split, self._lo = split, lo  # split: [callable making the whole block's columns, or its result]
         self.backslash = self.fullwidth = self.formula = True
         self.dirty: set[int] = set()  # source columns of a clean piece whose values hold whitespace
-        self.spans: tuple | None = None  # (code units, starts, lengths) of a clean block's fields
+        self.spans: tuple | None = None  # (UTF-8 bytes, starts, lengths) of a clean block's fields
 
     @property
     def columns(self) -> dict[int, list[str]]:
@@ -245,12 +260,13 @@ class BlockReader:
         row = first_row
         blocks = iter(blocks)
         for text, final in blocks:
-            # the block's UTF-16 code units: the examination and the renderer work on them
-            units = np.frombuffer(text.encode("utf-16-le"), dtype=np.uint16)
+            # the block's UTF-8 bytes: the examination and the renderer work on them, and the rendered
+            # COPY text is gathered from them as is (no decoding and re-encoding of the output)
+            units = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
             if self._quoted(text) or not self._carriage_returns_ok(text, final, units):
                 yield from self._csv_rest(text, final, blocks, row)
                 return
-            n_lines = text.count("\n") + (0 if text.endswith("\n") else 1)
+            n_lines = int(np.count_nonzero(units == 10)) + (0 if text.endswith("\n") else 1)
             piece = self._clean_piece(text, n_lines, units)
             found: list[tuple[int, str, str]] = []
             if piece is None:
@@ -280,7 +296,7 @@ class BlockReader:
     def _clean_piece(self, text: str, n_lines: int, units: np.ndarray) -> Piece | None:
         """Columns of a block with ``width`` fields on every line, else None.
 
-        The examination runs on the block's UTF-16 code units in numpy (a few
+        The examination runs on the block's UTF-8 bytes in numpy (a few
         passes in C); only a block that passes is split, in one call. Columns
         with whitespace anywhere in the block are marked ``dirty`` and get the
         reference's trimming and checks; the others are known to need none.
@@ -288,13 +304,17 @@ class BlockReader:
         w = self.width
         if w < 2 or not text:  # with one field a blank line would look like a row: the general path skips it
             return None
+        delim = ord(self.delim)
+        if delim >= 0x80:  # a delimiter of several UTF-8 bytes: the general path splits such a block
+            return None
         a = units
         nl = a == 10
-        delim = ord(self.delim)
         sep = a == delim
-        # whitespace: ASCII controls and space, or one of a few code points between U+0085 and U+3000
-        maybe = np.flatnonzero((a <= 32) | ((a >= 0x85) & (a <= 0x3000)))
-        ws = maybe[_WHITESPACE[a[maybe]]]
+        # whitespace: ASCII controls and space, or a non-ASCII space (U+0085..U+3000, whose UTF-8 starts with
+        # C2, E1, E2 or E3); full-width forms U+FF01..U+FF5E start with EF. ``ws`` holds the first byte of each
+        maybe = np.flatnonzero((a <= 32) | (a == 0xC2) | ((a - np.uint8(0xE1)) <= 2) | (a == 0xEF))
+        points = _code_points(a, maybe)
+        ws = maybe[_WHITESPACE[points]]
         ws = ws[(a[ws] != 10) & (a[ws] != delim)]
         crs = 0
         other = ws
@@ -349,13 +369,20 @@ class BlockReader:
         field_start[:, 1:] = field_end[:, :w - 1] + 1
         field_start[0, 0] = 0
         field_start[1:, 0] = ends[:-1] + 1
-        piece.spans = (a, field_start, field_end - field_start)
+        # the renderer reads values from these bytes and takes each value with the byte after it: with the
+        # delimiters as tabs (no value of a clean block holds one), a value and its COPY separator are one piece
+        tabbed = a
+        if delim != 9:
+            tabbed = a.copy()
+            tabbed[seps] = 9
+        piece.spans = (tabbed, field_start, field_end - field_start)
         piece.backslash = "\\" in text
-        piece.fullwidth = bool(((a - np.uint16(0xFF01)) <= 0x5D).any() or (a == 0x3000).any())
-        marks = np.flatnonzero((a == 61) | (a == 43) | (a == 45) | (a == 64))  # = + - @
-        # a value starts after a separator or a line end, or at the start of the block
-        before = a[np.maximum(marks - 1, 0)]
-        piece.formula = bool(len(marks)) and bool(((marks == 0) | (before == delim) | (before == 10)).any())
+        # full-width forms U+FF01..U+FF5E (UTF-8 EF BC 81 .. EF BD 9E) and the ideographic space U+3000
+        piece.fullwidth = bool(((points >= 0xFF01) & (points <= 0xFF5E)).any() or (points == 0x3000).any())
+        # a formula starts a value with = + - or @: look at the first byte of every non-empty field
+        first = np.take(a, np.minimum(field_start, len(a) - 1))
+        formula = (first == 61) | (first == 43) | (first == 45) | (first == 64)
+        piece.formula = bool((formula & (field_end > field_start)).any())
         return piece
 
     def _general_piece(self, text: str, first_row: int, found: list[tuple[int, str, str]]) -> Piece:

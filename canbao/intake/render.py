@@ -8,7 +8,8 @@ backslash, no full-width form, no formula start) the staging line of a row is
 just pieces of the source line (text and code fields, IDs) and pieces of a
 small pool of converted texts (value-map answers, ISO dates, statuses, row
 numbers, constants). This module finds those pieces as (offset, length) pairs
-over the block's UTF-16 code units and gathers them in one numpy pass.
+over the block's UTF-8 bytes and gathers them in one numpy pass; the result
+is the COPY text as sent, with no decoding or encoding of the output.
 
 Exactness: every value that is not copied through is converted by the same
 converters as :class:`canbao.intake.parse.BatchConverter` (value maps, date,
@@ -27,43 +28,42 @@ from typing import Any
 
 import numpy as np
 
-from canbao.ids import _ID_CHECK, _ID_WEIGHTS, _SEX_NUMBER, _STATUS_BY_CODE
+from canbao.ids import ID_CHECK_CHARS, ID_STATUS_BY_CODE, ID_WEIGHTS, sex_number
 from canbao.intake import parse as P
 
-_MAX_UNIQUE_WIDTH = 32  # wider converted values (free text) are not worth a per-block unique pass
-_TAB, _NL = 0, 1        # pool positions of the separators
-_WEIGHTS = np.array(_ID_WEIGHTS, dtype=np.int64)
-_CHECK = np.frombuffer(_ID_CHECK, dtype=np.uint8).astype(np.uint16)
+_MAX_UNIQUE_WIDTH = 96  # bytes (32 CJK characters): wider converted values are not worth a unique pass
+_WEIGHTS_F32 = np.array(ID_WEIGHTS, dtype=np.float32)
+_CHECK = np.frombuffer(ID_CHECK_CHARS, dtype=np.uint8)
 _MONTH_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31, 0], dtype=np.int64)
 
 
 class _Pool:
-    """Converted texts of one block, as UTF-16 code units placed after the block's own."""
+    """Converted texts of one block, as UTF-8 bytes placed after the block's own."""
 
     def __init__(self, base: int):
         self.base = base
-        self.parts: list[str] = ["\t", "\n"]
+        self.parts: list[bytes] = [b"\t", b"\n"]
         self.size = 2
         self.where: dict[str, tuple[int, int]] = {"\t": (base, 1), "\n": (base + 1, 1)}
 
     def add(self, text: str) -> tuple[int, int]:
         hit = self.where.get(text)
         if hit is None:
-            units = len(text) if text.isascii() else len(text.encode("utf-16-le")) // 2
-            hit = self.where[text] = (self.base + self.size, units)
-            self.parts.append(text)
-            self.size += units
+            data = text.encode("utf-8")
+            hit = self.where[text] = (self.base + self.size, len(data))
+            self.parts.append(data)
+            self.size += len(data)
         return hit
 
     def add_units(self, units: np.ndarray) -> int:
-        """Raw code units (row numbers); answers their offset."""
+        """Raw bytes (row numbers, dates: UTF-8 text); answers their offset."""
         at = self.base + self.size
-        self.parts.append(units.tobytes().decode("utf-16-le"))
+        self.parts.append(units.tobytes())
         self.size += len(units)
         return at
 
     def units(self) -> np.ndarray:
-        return np.frombuffer("".join(self.parts).encode("utf-16-le"), dtype=np.uint16)
+        return np.frombuffer(b"".join(self.parts), dtype=np.uint8)
 
 
 class Renderer:
@@ -147,7 +147,14 @@ class Renderer:
         return lambda raw: convert(raw) if raw else P.NULL
 
     def render(self, piece: Any, first_row: int, lead: str, day: str) -> Callable[[], bytes] | None:
-        """The piece's COPY text (UTF-8) to be gathered, or None when the column converter must do it."""
+        """The piece's COPY text (UTF-8) to be gathered, or None when the column converter must do it.
+
+        Each output column is one segment per row holding the value *and* the
+        tab (or newline) after it whenever it can: pool texts carry their
+        separator, and a source value followed by its delimiter (which the
+        examination turned into a tab) is taken together with it. Half the
+        segments of a value-then-separator layout, so half the index work.
+        """
         if not self.ok or piece.spans is None or piece.backslash or piece.fullwidth or piece.formula:
             return None
         units, starts, lengths = piece.spans
@@ -161,124 +168,155 @@ class Renderer:
         texts: dict[str, np.ndarray] = {}   # converted COPY text per unique, by column (for person checks)
         inverse: dict[str, np.ndarray] = {}
         born: dict[str, np.ndarray] = {}    # YYYYMMDD per row (-1 for NULL) of vectorised date columns
-        null_at, null_len = pool.add(P.NULL)
-        id_cache: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
-        offs = [np.empty(0)] * len(self.kinds)
-        lens = [np.empty(0)] * len(self.kinds)
+        id_cache: dict[str, np.ndarray | None] = {}  # status code per row, by ID column
+        c, last_field = len(self.kinds), starts.shape[1] - 1
+        segs: list[list] = [[] for _ in range(c)]  # per output column: its segments as (offset, length) pairs
+        fixed = [self._fixed_text(kind, lead, day) + ("\t" if i < c - 1 else "\n") if self._fixed(kind) else None
+                 for i, kind in enumerate(self.kinds)]
+        # fixed columns right before and after the row number go into its pool entries (delivery, as-of)
+        row_at = next((i for i, kind in enumerate(self.kinds) if kind[0] == "source_row"), None)
+        before = after = row_at
+        if row_at is not None:
+            while before > 0 and fixed[before - 1] is not None:
+                before -= 1
+            while after < c - 1 and fixed[after + 1] is not None:
+                after += 1
         # ID statuses look at the converted birth date and sex, so ID columns come last
-        order = sorted(range(len(self.kinds)), key=lambda i: self.kinds[i][0] == "id")
+        order = sorted(range(c), key=lambda i: self.kinds[i][0] == "id")
         for i in order:
             kind = self.kinds[i]
             tag = kind[0]
-            if tag == "delivery_id" or tag == "as_of" or tag == "const":
-                text = lead if tag == "delivery_id" else day if tag == "as_of" else kind[1]
-                at, k = pool.add(text)
-                offs[i] = np.full(n, at, dtype=np.int64)
-                lens[i] = np.full(n, k, dtype=np.int64)
+            sep = "\t" if i < c - 1 else "\n"
+            if fixed[i] is not None:
+                if row_at is None or not before <= i <= after:
+                    segs[i].append(pool.add(fixed[i]))
             elif tag == "source_row":
-                o, k = self._row_numbers(pool, first_row, n)
-                offs[i] = o
-                lens[i] = k
+                segs[i].append(self._row_numbers(pool, first_row, n, "".join(fixed[before:i]),
+                                                 sep + "".join(fixed[i + 1:after + 1])))
             elif tag == "pass":
-                s, k = starts[:, kind[1]], lengths[:, kind[1]]
-                empty = k == 0
-                offs[i] = np.where(empty, null_at, s)
-                lens[i] = np.where(empty, null_len, k)
+                segs[i] = _source_segments(starts[:, kind[1]], lengths[:, kind[1]], pool, sep,
+                                           kind[1] < last_field)
             elif tag == "date":
-                got = self._dates(kind[2], units, starts[:, kind[1]], lengths[:, kind[1]], pool, null_at, null_len)
+                got = self._dates(kind[2], units, starts[:, kind[1]], lengths[:, kind[1]], pool, sep,
+                                  kind[1] < last_field)
                 if got is None:
                     return None
-                offs[i], lens[i], born[kind[3]] = got
+                segs[i], born[kind[3]] = got
             elif tag == "unique":
-                got = self._unique(kind, units, starts[:, kind[1]], lengths[:, kind[1]], pool)
+                got = self._unique(kind, units, starts[:, kind[1]], lengths[:, kind[1]], pool, sep)
                 if got is None:
                     return None
-                o, k, inv, outs = got
-                offs[i] = o
-                lens[i] = k
-                texts[kind[3]], inverse[kind[3]] = outs, inv
+                segs[i].append(got[0])
+                texts[kind[3]], inverse[kind[3]] = got[2], got[1]
             else:  # id
                 idx, part, name = kind[1], kind[2], kind[3]
                 if name not in id_cache:
                     id_cache[name] = self._ids(units, starts[:, idx], lengths[:, idx], name == "person_id",
-                                               texts, inverse, born, n, pool)
-                got = id_cache[name]
-                if got is None:
+                                               texts, inverse, born, n)
+                code = id_cache[name]
+                if code is None:
                     return None
-                status_off, status_len = got
                 s, k = starts[:, idx], lengths[:, idx]
-                empty = k == 0
                 if part == "status":
-                    offs[i] = np.where(empty, null_at, status_off)
-                    lens[i] = np.where(empty, null_len, status_len)
+                    placed = [pool.add(w + sep) for w in ID_STATUS_BY_CODE + (P.NULL,)]
+                    at = np.array([p[0] for p in placed], dtype=np.int64)
+                    ln = np.array([p[1] for p in placed], dtype=np.int64)
+                    segs[i].append((at[code], ln[code]))
                 else:
-                    offs[i] = np.where(empty, null_at, s)
-                    lens[i] = np.where(empty, null_len, k)
-        return self._gather(units, pool, offs, lens, n)
+                    segs[i] = _source_segments(s, k, pool, sep, idx < last_field)
+        return self._gather(units, pool, [seg for col in segs for seg in col], n)
 
     @staticmethod
-    def _row_numbers(pool: _Pool, first_row: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    def _fixed(kind: tuple) -> bool:
+        return kind[0] in ("delivery_id", "as_of", "const")
+
+    @staticmethod
+    def _fixed_text(kind: tuple, lead: str, day: str) -> str:
+        return lead if kind[0] == "delivery_id" else day if kind[0] == "as_of" else kind[1]
+
+    @staticmethod
+    def _row_numbers(pool: _Pool, first_row: int, n: int, prefix: str, suffix: str) -> tuple[np.ndarray, np.ndarray]:
+        """``prefix``, the source row number and ``suffix`` of each row as (offsets, lengths) of pool entries.
+
+        Why one entry per row: the delivery, row number and as-of columns are
+        then one segment to gather instead of three.
+        """
         last = first_row + n - 1
         width = len(str(last))
+        pre, suf = prefix.encode("utf-8"), suffix.encode("utf-8")
+        p, q = len(pre), len(suf)
+        stride = p + width + q
         nums = np.arange(first_row, last + 1, dtype=np.int64)
-        powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
-        digits = (nums[:, None] // powers) % 10 + 48
-        at = pool.add_units(digits.astype(np.uint16).ravel())
         ndig = np.ones(n, dtype=np.int64)
-        for p in range(1, width):
-            ndig += nums >= 10 ** p
-        return at + np.arange(n, dtype=np.int64) * width + (width - ndig), ndig
+        for d in range(1, width):
+            ndig += nums >= 10 ** d
+        entries = np.zeros((n, stride), dtype=np.uint8)
+        if p:
+            entries[:, :p] = np.frombuffer(pre, dtype=np.uint8)
+        for g in range(int(ndig[0]), width + 1):  # row numbers with g digits (a run: numbers only grow)
+            rows = slice(int(np.searchsorted(ndig, g)), int(np.searchsorted(ndig, g, side="right")))
+            powers = 10 ** np.arange(g - 1, -1, -1, dtype=np.int64)
+            entries[rows, p:p + g] = (nums[rows, None] // powers) % 10 + 48
+            entries[rows, p + g:p + g + q] = np.frombuffer(suf, dtype=np.uint8)
+        at = pool.add_units(entries.ravel())
+        return at + np.arange(n, dtype=np.int64) * stride, ndig + (p + q)
 
-    def _unique(self, kind: tuple, units: np.ndarray, s: np.ndarray, k: np.ndarray,
-                pool: _Pool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-        """Each distinct value of a column converted once: (offsets, lengths, inverse, COPY text per unique)."""
+    def _unique(self, kind: tuple, units: np.ndarray, s: np.ndarray, k: np.ndarray, pool: _Pool,
+                sep: str) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, np.ndarray] | None:
+        """Each distinct value of a column converted once: ((offsets, lengths), inverse, COPY text per unique).
+
+        The segments are the converted text and ``sep``.
+        """
         width = int(k.max())
         if width > _MAX_UNIQUE_WIDTH:
             return None
-        width = max(width, 1)
-        cols = np.arange(width, dtype=np.int64)
-        idx = np.minimum(s[:, None] + cols, len(units) - 1)
-        mat = np.where(cols < k[:, None], units[idx], 0).astype(np.uint16)  # no value holds U+0000 (NUL check)
-        if width <= 4:  # short codes (most value maps): a number per value sorts far faster than bytes
-            packed = np.zeros((len(mat), 4), dtype=np.uint16)
-            packed[:, :width] = mat
-            uniq_keys, inv = np.unique(packed.view(np.uint64).ravel(), return_inverse=True)
-            uniq = [int(u).to_bytes(8, "little") for u in uniq_keys.tolist()]
+        if width <= 16 and len(units) >= 8:
+            keys = _short_keys(units, s, k)
+        else:  # each value as 64-bit words of its bytes, zero-padded (no value holds U+0000: the NUL check)
+            cols = np.arange(8 * ((max(width, 1) + 7) // 8), dtype=np.int64)
+            idx = np.minimum(s[:, None] + cols, len(units) - 1)
+            keys = np.where(cols < k[:, None], np.take(units, idx), np.uint8(0)).astype(np.uint8).view(np.uint64)
+        got = _few_distinct(keys)
+        if got is None:  # many distinct values: sort them
+            void = np.ascontiguousarray(keys).view(np.dtype((np.void, 8 * keys.shape[1]))).ravel()
+            _, first_at, inv = np.unique(void, return_index=True, return_inverse=True)
+            first, inv = first_at.tolist(), inv.ravel()
         else:
-            keys = np.ascontiguousarray(mat).view(np.dtype((np.void, 2 * width))).ravel()
-            uniq_void, inv = np.unique(keys, return_inverse=True)
-            uniq = [bytes(u) for u in uniq_void.tolist()]
-        inv = inv.ravel()
+            first, inv = got
         convert, cache = kind[2], self.caches[kind[3]]
         outs = []
-        for key in uniq:
+        for r in first:
+            key = units[s[r]:s[r] + k[r]].tobytes()
             text = cache.get(key)
             if text is None:
-                text = convert(key.decode("utf-16-le").rstrip("\x00"))
+                text = convert(key.decode("utf-8"))
                 if text is P.INVALID:
                     return None  # the row is rejected: the column converter reports it
                 if len(cache) < 200_000:
                     cache[key] = text
             outs.append(text)
-        placed = [pool.add(t) for t in outs]
+        placed = [pool.add(t + sep) for t in outs]
         at = np.array([p[0] for p in placed], dtype=np.int64)
         ln = np.array([p[1] for p in placed], dtype=np.int64)
-        return at[inv], ln[inv], inv, np.array(outs, dtype=object)
+        return (at[inv], ln[inv]), inv, np.array(outs, dtype=object)
 
     def _ids(self, units: np.ndarray, s: np.ndarray, k: np.ndarray, person: bool,
              texts: dict[str, np.ndarray], inverse: dict[str, np.ndarray], born: dict[str, np.ndarray],
-             n: int, pool: _Pool) -> tuple[np.ndarray, np.ndarray] | None:
-        """Status offsets/lengths of a column of clean 18-character IDs (None if any is not one)."""
+             n: int) -> np.ndarray | None:
+        """Status code per row (index of ``ID_STATUS_BY_CODE``, or its length for no ID) of a column of clean
+        18-character IDs (None if any is not one)."""
         has = k != 0
         if not ((k == 18) | ~has).all():
             return None
         rows = np.flatnonzero(has)
-        m = units[s[rows, None] + np.arange(18, dtype=np.int64)]
-        digits = m[:, :17].astype(np.int64) - 48
+        m = np.take(units, s[rows, None] + np.arange(18, dtype=np.int64))
+        raw = m[:, :17] - np.uint8(48)  # bytes below '0' wrap to large numbers
         last = m[:, 17]
-        if not (((digits >= 0) & (digits <= 9)).all() and (((last >= 48) & (last <= 57)) | (last == 88)).all()):
+        if not ((raw <= 9).all() and (((last >= 48) & (last <= 57)) | (last == 88)).all()):
             return None
-        check = _CHECK[(digits @ _WEIGHTS) % 11]
+        # the weighted sum in float32 (exact: at most 1,530) goes through BLAS, far faster than integer matmul
+        check = _CHECK[(raw.astype(np.float32) @ _WEIGHTS_F32).astype(np.int32) % 11]
+        digits = raw.astype(np.int32)
         year = digits[:, 6] * 1000 + digits[:, 7] * 100 + digits[:, 8] * 10 + digits[:, 9]
         month = digits[:, 10] * 10 + digits[:, 11]
         day = digits[:, 12] * 10 + digits[:, 13]
@@ -299,25 +337,22 @@ class Renderer:
                 code[(code == 0) & (given_born >= 0) & (given_born != id_born)] = 2
             sex = self.sex
             if sex[0] == "const":
-                sx = np.full(len(rows), _SEX_NUMBER.get(sex[1], 0), dtype=np.int8)
+                sx = np.full(len(rows), sex_number(sex[1]), dtype=np.int8)
             else:
                 if "sex" not in inverse:
                     return None
-                sx = np.array([_SEX_NUMBER.get(t, 0) for t in texts["sex"].tolist()],
+                sx = np.array([sex_number(t) for t in texts["sex"].tolist()],
                               dtype=np.int8)[inverse["sex"][rows]]
             id_sex = np.where(digits[:, 16] % 2 == 1, 1, 2).astype(np.int8)
             code[(code == 0) & (sx != 0) & (id_sex != sx)] = 3
-        placed = [pool.add(w) for w in _STATUS_BY_CODE]
-        at = np.zeros(n, dtype=np.int64)
-        ln = np.zeros(n, dtype=np.int64)
-        at[rows] = np.array([p[0] for p in placed], dtype=np.int64)[code]
-        ln[rows] = np.array([p[1] for p in placed], dtype=np.int64)[code]
-        return at, ln
+        out = np.full(n, len(ID_STATUS_BY_CODE), dtype=np.int8)  # no ID: NULL, after the statuses
+        out[rows] = code
+        return out
 
     @staticmethod
-    def _dates(fmt: str, units: np.ndarray, s: np.ndarray, k: np.ndarray, pool: _Pool, null_at: int,
-               null_len: int) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-        """A ``%Y%m%d`` or ``%Y-%m-%d`` date column as ISO text: (offsets, lengths, YYYYMMDD or -1 per row).
+    def _dates(fmt: str, units: np.ndarray, s: np.ndarray, k: np.ndarray, pool: _Pool, sep: str,
+               delimited: bool) -> tuple[list, np.ndarray] | None:
+        """A ``%Y%m%d`` or ``%Y-%m-%d`` date column as ISO text: (segments, YYYYMMDD or -1 per row).
 
         Only real dates written with ASCII digits are vouched for (the date
         converter's own fast branch answers exactly those); anything else
@@ -330,7 +365,9 @@ class Renderer:
         width = 10 if iso else 8
         if not (k[rows] == width).all():
             return None
-        m = units[s[rows, None] + np.arange(width, dtype=np.int64)].astype(np.int64)
+        if len(rows) == 0:  # no dates at all (a column rarely filled in, like a cancellation date)
+            return [pool.add(P.NULL + sep)], np.full(n, -1, dtype=np.int64)
+        m = np.take(units, s[rows, None] + np.arange(width, dtype=np.int64)).astype(np.int64)
         pos = [0, 1, 2, 3, 5, 6, 8, 9] if iso else list(range(8))
         d = m[:, pos] - 48
         if not ((d >= 0) & (d <= 9)).all():
@@ -346,42 +383,109 @@ class Renderer:
             return None
         ymd = np.full(n, -1, dtype=np.int64)
         ymd[rows] = year * 10000 + month * 100 + day
+        if iso:  # already ISO: the source text itself
+            return _source_segments(s, k, pool, sep, delimited), ymd
+        null_at, null_len = pool.add(P.NULL + sep)
         offs = np.full(n, null_at, dtype=np.int64)
         lens = np.full(n, null_len, dtype=np.int64)
-        lens[rows] = 10
-        if iso:  # already ISO: the source text itself
-            offs[rows] = s[rows]
-        else:
-            text = np.empty((len(rows), 10), dtype=np.uint16)
-            text[:, [0, 1, 2, 3, 5, 6, 8, 9]] = m
-            text[:, [4, 7]] = 45
-            at = pool.add_units(text.ravel())
-            offs[rows] = at + np.arange(len(rows), dtype=np.int64) * 10
-        return offs, lens, ymd
+        lens[rows] = 11
+        text = np.empty((len(rows), 11), dtype=np.uint8)
+        text[:, [0, 1, 2, 3, 5, 6, 8, 9]] = m
+        text[:, [4, 7]] = 45
+        text[:, 10] = ord(sep)
+        at = pool.add_units(text.ravel())
+        offs[rows] = at + np.arange(len(rows), dtype=np.int64) * 11
+        return [(offs, lens)], ymd
 
     @staticmethod
-    def _gather(units: np.ndarray, pool: _Pool, offs: list[np.ndarray], lens: list[np.ndarray],
-                n: int) -> _Gather:
-        """The rows' COPY text: each row's values with tabs between and a newline after, in one gather.
+    def _gather(units: np.ndarray, pool: _Pool, segs: list[tuple[Any, Any]], n: int) -> _Gather:
+        """The rows' COPY text: each row's segments in order, in one gather.
 
-        ``offs``/``lens``: per output column, each row's value as (offset, length)
-        in the block's code units followed by the pool's.
+        ``segs``: each row's segments in output order as (offset, length) in the
+        block's bytes followed by the pool's; each an array (per row) or a number (all rows).
         """
-        c = len(offs)
         src = np.concatenate([units, pool.units()])
-        total = int(sum(int(k.sum()) for k in lens)) + n * c  # values, tabs and newlines
+        total = sum(int(k.sum()) if isinstance(k, np.ndarray) else int(k) * n for _, k in segs)
         index_type = np.int32 if len(src) + total < 2**31 else np.int64  # int32: half the memory traffic
-        seg_off = np.empty((n, 2 * c), dtype=index_type)
-        seg_len = np.ones((n, 2 * c), dtype=index_type)
-        for i in range(c):
-            seg_off[:, 2 * i] = offs[i]
-            seg_len[:, 2 * i] = lens[i]
-        seg_off[:, 1::2] = pool.base + _TAB
-        seg_off[:, -1] = pool.base + _NL
+        seg_off = np.empty((n, len(segs)), dtype=index_type)
+        seg_len = np.empty((n, len(segs)), dtype=index_type)
+        for j, (o, k) in enumerate(segs):
+            seg_off[:, j] = o
+            seg_len[:, j] = k
         seg_off, seg_len = seg_off.ravel(), seg_len.ravel()
-        ends = np.cumsum(seg_len)
-        seg_off -= ends - seg_len  # each value's source offset less its output offset
+        ends = np.cumsum(seg_len, dtype=index_type)
+        ends -= seg_len
+        seg_off -= ends  # each segment's source offset less its output offset
         return _Gather(src, seg_off, seg_len, total, index_type)
+
+
+def _source_segments(s: np.ndarray, k: np.ndarray, pool: _Pool, sep: str, delimited: bool) -> list:
+    """Segments of source values (``\\N`` for empty ones) followed by ``sep``.
+
+    ``delimited``: the value is followed by its delimiter, which the
+    examination turned into a tab, so value and tab are one segment.
+    """
+    empty = k == 0
+    if delimited and sep == "\t":
+        null_at, null_len = pool.add(P.NULL + sep)
+        return [(np.where(empty, null_at, s), np.where(empty, null_len, k + 1))]
+    null_at, null_len = pool.add(P.NULL)
+    return [(np.where(empty, null_at, s), np.where(empty, null_len, k)), pool.add(sep)]
+
+
+_LOW_BYTES = np.array([(1 << (8 * j)) - 1 for j in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
+
+
+def _short_keys(units: np.ndarray, s: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Values of at most 16 bytes as (rows x words) numbers that are equal exactly when the values are.
+
+    Read as unaligned little-endian 64-bit words straight from the block (no
+    per-byte matrix): a value of at most 8 bytes is its bytes masked to its
+    length (values hold no NUL byte, so the length is implied); a longer one
+    is its first 8 bytes, its last 8 bytes (the two overlap and cover it) and
+    its length.
+    """
+    last = len(units) - 8
+    words = np.ndarray((last + 1,), dtype="<u8", buffer=units, strides=(1,))  # the 8 bytes at every offset
+    if int(s.max()) <= last:
+        head = words[s]
+    else:  # a value in the block's last 8 bytes: read the last word and shift
+        base = np.minimum(s, last)
+        head = words[base] >> ((s - base) * 8).astype(np.uint64)
+    if int(k.max()) <= 8:
+        head &= _LOW_BYTES[k]
+        return head[:, None]
+    head &= _LOW_BYTES[np.minimum(k, 8)]
+    long = k > 8
+    tail = words[np.where(long, s + k - 8, 0)]
+    tail[~long] = 0
+    return np.stack([head, tail, k.astype(np.uint64)], axis=1)
+
+
+def _few_distinct(keys: np.ndarray, most: int = 8) -> tuple[list[int], np.ndarray] | None:
+    """(first row of each distinct key, index of each row's key) when ``keys`` (rows x words) has at most
+    ``most`` distinct rows, else None.
+
+    Why: value-mapped columns (sex, household type, status) hold a handful of
+    values per block; a few comparisons over the column beat sorting it.
+    """
+    n = len(keys)
+    inv = np.zeros(n, dtype=np.intp)
+    first: list[int] = []
+    left: np.ndarray | None = None  # rows not yet matched
+    r = 0
+    for code in range(most):
+        eq = keys[:, 0] == keys[r, 0]
+        for w in range(1, keys.shape[1]):
+            eq &= keys[:, w] == keys[r, w]
+        first.append(r)
+        if code:
+            inv[eq] = code
+        left = ~eq if left is None else left & ~eq
+        r = int(left.argmax())
+        if not left[r]:
+            return first, inv
+    return None
 
 
 class _Gather:
@@ -389,7 +493,7 @@ class _Gather:
 
     Why deferred: the COPY thread calls it (:meth:`canbao.intake.parse.Batch.copy_data`),
     and numpy's gather runs without the interpreter lock, so it overlaps with
-    the parser working on the next block. Holds the block's code units and
+    the parser working on the next block. Holds the block's UTF-8 bytes and
     one (offset, length) pair per value: memory stays bounded by the batches
     in flight.
     """
@@ -402,7 +506,7 @@ class _Gather:
     def __call__(self) -> bytes:
         idx = np.repeat(self.seg_off, self.seg_len)
         idx += np.arange(self.total, dtype=self.index_type)
-        return self.src[idx].tobytes().decode("utf-16-le").encode("utf-8")
+        return np.take(self.src, idx).tobytes()  # take: about twice as fast as src[idx] here
 
 
 def _iso_number(text: str) -> int:

@@ -138,3 +138,111 @@ def test_characters_beyond_the_basic_plane_render_as_the_reference(tmp_path, mon
     path = write(tmp_path, "b.txt", text.encode("utf-8"))
     assert assert_same(feed, path, chunk_rows=50)[0] == "ok"
     assert rendered["built"] >= 3  # blocks with a sex of 未知 (not in this feed's map) are the converter's
+
+
+def _bench_variant(**changes):
+    """The benchmark feed with format or column changes (a deep copy)."""
+    import copy
+
+    from canbao.intake.bench import BENCH_FEED
+
+    spec = copy.deepcopy(BENCH_FEED)
+    spec["format"].update(changes.pop("format", {}))
+    spec["columns"].update(changes.pop("columns", {}))
+    return parse_feed(spec, Path("<bench>"))
+
+
+def bench_rows(n: int) -> list[list[str]]:
+    """:func:`varied_rows` the benchmark feed renders (its sex map knows only 男 and 女)."""
+    rows = varied_rows(n)
+    for row in rows:
+        if row[2] == "未知":
+            row[2] = "男"
+    return rows
+
+
+def _bench_text(rows: list[list[str]], delimiter: str = "|", newline: str = "\r\n", final: bool = True) -> str:
+    from canbao.intake.bench import HEADER
+
+    text = newline.join([delimiter.join(HEADER)] + [delimiter.join(r) for r in rows])
+    return text + newline if final else text
+
+
+def test_value_maps_with_many_and_long_values_render_as_the_reference(tmp_path, monkeypatch, rendered):
+    # more than a handful of distinct values (sorted, not peeled) and values over 16 bytes (no short keys)
+    feed = _bench_variant(columns={
+        "ethnicity": {"column": "民族", "map": {f"{i:02d}": f"E{i:02d}" for i in range(1, 41)}},
+        "hukou_status": {"column": "户口状态", "map": {"正常户口登记状态有效": "REGISTERED", "死亡注销": "CANCELLED_DEATH",
+                                                     "正常": "REGISTERED"}},
+    })
+    monkeypatch.setattr(parse, "READ_BYTES", 8192)
+    rows = bench_rows(700)
+    for i, row in enumerate(rows):
+        row[3] = f"{1 + i % 40:02d}"
+        row[11] = ("正常户口登记状态有效", "死亡注销", "正常")[i % 3]
+    path = write(tmp_path, "m.txt", _bench_text(rows).encode("gbk"))
+    assert assert_same(feed, path, chunk_rows=150)[0] == "ok"
+    assert rendered["built"] >= 10
+
+
+@pytest.mark.parametrize("delimiter", ["\t", ","])
+def test_other_delimiters_render_as_the_reference(tmp_path, monkeypatch, rendered, delimiter):
+    feed = _bench_variant(format={"delimiter": delimiter})
+    monkeypatch.setattr(parse, "READ_BYTES", 4096)
+    path = write(tmp_path, "d.txt", _bench_text(bench_rows(400), delimiter).encode("gbk"))
+    assert assert_same(feed, path, chunk_rows=64)[0] == "ok"
+    assert rendered["built"] >= 5
+
+
+@pytest.mark.parametrize("final", [True, False])
+def test_line_feed_files_with_or_without_a_last_newline_render_as_the_reference(tmp_path, monkeypatch, rendered,
+                                                                                final):
+    feed = _bench_variant()
+    monkeypatch.setattr(parse, "READ_BYTES", 3000)
+    rows = bench_rows(300)
+    rows[-1][13] = "是"  # the file's last value: a short mapped value in the block's last 8 bytes
+    path = write(tmp_path, "n.txt", _bench_text(rows, newline="\n", final=final).encode("gbk"))
+    assert assert_same(feed, path, chunk_rows=41)[0] == "ok"
+    assert rendered["built"] >= 5
+
+
+@pytest.mark.parametrize("value", [
+    "某\u3000路",      # ideographic space: whitespace and full-width
+    "某\u00a0路",      # no-break space (UTF-8 C2 A0)
+    "某\u2003路",      # em space (E2 80 83)
+    "某\u205f路",      # medium mathematical space (E2 81 9F)
+    "某\u1680路",      # ogham space mark (E1 9A 80)
+    "某ＡＢ路",         # full-width letters (EF BC A1)
+    "某\uff5e路",      # full-width tilde, the last folded form (EF BD 9E)
+])
+def test_non_ascii_whitespace_and_full_width_forms_are_seen_in_utf8_blocks(tmp_path, monkeypatch, rendered,
+                                                                         value):
+    feed = _bench_variant(format={"encoding": "utf-8"})
+    monkeypatch.setattr(parse, "READ_BYTES", 4096)
+    rows = bench_rows(300)
+    rows[150][7] = value
+    path = write(tmp_path, "w.txt", _bench_text(rows).encode("utf-8"))
+    assert assert_same(feed, path, chunk_rows=64)[0] == "ok"
+    assert rendered["built"] >= 3 and rendered["declined"] >= 1
+
+
+def test_look_alike_non_ascii_characters_render_as_the_reference(tmp_path, monkeypatch, rendered):
+    # characters whose UTF-8 starts like a space or a full-width form's (C2, E1-E3, EF) but are neither
+    feed = _bench_variant(format={"encoding": "utf-8"})
+    monkeypatch.setattr(parse, "READ_BYTES", 4096)
+    rows = bench_rows(300)
+    for i, row in enumerate(rows):
+        row[7] = ("某©路", "某°路", "某—路", "某€路", "某｡路", "某\u3001路", "某ﾊ路")[i % 7]
+    path = write(tmp_path, "l.txt", _bench_text(rows).encode("utf-8"))
+    assert assert_same(feed, path, chunk_rows=64)[0] == "ok"
+    assert rendered["built"] >= 5
+
+
+def test_public_id_rules_match_the_column_normaliser():
+    from canbao import ids
+
+    body = "33060419800101001"
+    total = sum(int(d) * w for d, w in zip(body, ids.ID_WEIGHTS, strict=True))
+    assert chr(ids.ID_CHECK_CHARS[total % 11]) == ids.check_char(body)
+    assert ids.ID_STATUS_BY_CODE[0] == ids.VALID and ids.ID_STATUS_BY_CODE[3] == ids.SEX_MISMATCH
+    assert [ids.sex_number(c) for c in ("1", "2", "9", "", None)] == [1, 2, 0, 0, 0]
