@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from canbao.db import engine
+from canbao.db import engine, run_sql
 from canbao.ids import clean_id
 from canbao.privacy import mask_id, mask_name, mask_phone, mask_text
 
@@ -61,20 +61,18 @@ def person_applied_changes(db_url: str | None, person_id: str, unmask: bool = Fa
 
     Besides the rows recorded against the person, this finds the rows recorded under an ID that was
     linked to the person only later (a record held out for review, then accepted) or under a person a
-    reviewer merged into this one: base.person_link names them all.
+    reviewer merged into this one (base.person_link names them all), and the changes of every employer
+    the person ever had (include/sql/update/person_applied_changes.sql).
     """
     pid = clean_id(person_id)
     with engine(db_url).connect() as conn:
-        rows = conn.execute(sa.text(
-            "select effective_date, received_at, source, target, file_name, change, raw_id, uscc, row_key, detail, "
-            "run_id, applied_at from base.applied_change "
-            "where person_id = :p or person_id in (select raw_id from base.person_link where person_id = :p) "
-            "order by effective_date nulls last, received_at, applied_id"), {"p": pid}).mappings()
+        rows = run_sql(conn, "update/person_applied_changes.sql", {"person_id": pid}).mappings()
         changes = []
         for r in rows:
             change = dict(r)
             change["received_on"] = r["received_at"].astimezone(LOCAL_TZ).date()
             change["linked"] = r["raw_id"] is not None and r["raw_id"] != pid
+            change["employer"] = r["person_id"] is None  # a change of the person's employer
             if not unmask:
                 change["raw_id"] = mask_id(r["raw_id"])
                 change["file_name"] = mask_text(r["file_name"] or "")
@@ -105,6 +103,8 @@ def format_history(versions: list[dict[str, Any]], changes: list[dict[str, Any]]
         lines.append("applied changes (effective  received  feed  file  change  run)")
         for c in changes:
             extra = f"  via {c['raw_id']}" if c["linked"] else ""
+            if c.get("employer"):
+                extra += f"  employer {c['uscc']}"
             if c.get("row_key"):  # which enrollment, month...: codes and dates, nothing personal
                 extra += "  " + " ".join(f"{k}={v}" for k, v in sorted(c["row_key"].items()) if v is not None)
             if c["detail"]:

@@ -28,8 +28,8 @@ def deliver(city, feed: str, target: str, file_name: str, as_of: dt.date, receiv
             "values (:f, :n, md5(random()::text), 0, :a, :r, 'STAGED') returning delivery_id"),
             {"f": feed, "n": file_name, "a": as_of, "r": received_at}).scalar_one()
         for i, row in enumerate(rows, start=1):
-            row = {"delivery_id": d, "source_row": i, "as_of": as_of, "person_id_status": "VALID",
-                   "person_id_raw": row["person_id"]} | row
+            ids = {"person_id_status": "VALID", "person_id_raw": row["person_id"]} if "person_id" in row else {}
+            row = {"delivery_id": d, "source_row": i, "as_of": as_of} | ids | row
             cols = list(row)
             c.execute(sa.text(f"insert into intake.stg_{target} ({', '.join(cols)}) "
                               f"values ({', '.join(':' + k for k in cols)})"), row)
@@ -187,3 +187,23 @@ def test_two_enrollments_changed_by_one_delivery_are_two_applied_changes(city):
     assert {r["row_key"]["start_date"] for r in rows} == {start.isoformat()}
     text = format_history([], person_applied_changes(city.db_url, pid))
     assert "insurance_code=110" in text and "insurance_code=310" in text
+
+
+def test_history_shows_the_changes_of_the_persons_employer(city):
+    employer = "91330604MA2BXXXX1X"
+    pid = city.ps(make_id("19850101"))
+    city.employee_full(pid, employer=employer)
+    run_comparison(city.db_url)
+    deliver(city, "mr_enterprise", "mr_enterprise", "SCJG_20261203.txt", dt.date(2026, 12, 3),
+            dt.datetime(2026, 12, 3, 9, 0, tzinfo=SHANGHAI),
+            [{"uscc": employer, "uscc_raw": employer, "uscc_status": "VALID", "name": "某某制造有限公司",
+              "status": "CANCELLED", "registration_date": dt.date(2010, 5, 1), "region_code": "330604"}])
+    run_comparison(city.db_url)
+    [row] = applied(city, target="mr_enterprise")
+    assert row["person_id"] is None and row["uscc"] == employer
+    changes = person_applied_changes(city.db_url, pid)
+    assert [c["target"] for c in changes if c["employer"]] == ["mr_enterprise"]
+    assert f"employer {employer}" in format_history([], changes)
+    other = city.ps(make_id("19860101"))
+    run_comparison(city.db_url)
+    assert not [c for c in person_applied_changes(city.db_url, other) if c["employer"]]
