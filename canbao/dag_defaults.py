@@ -10,7 +10,9 @@ import datetime as dt
 
 import pendulum
 
-START_DATE = pendulum.datetime(2026, 1, 1, tz="Asia/Shanghai")
+from canbao.settings import BUREAU_TZ_NAME
+
+START_DATE = pendulum.datetime(2026, 1, 1, tz=BUREAU_TZ_NAME)
 OWNER = "canbao"
 BASE_ASSET = "canbao://base/registration"
 FEEDBACK_ASSET = "canbao://province/feedback"

@@ -15,6 +15,11 @@ from pathlib import Path
 
 from canbao.paths import REPO_ROOT
 
+# The bureau's time zone: data dates (as-of, effective, received days) and delivery schedules are
+# dates and times in China Standard Time, whatever the servers' clocks are set to. One zone serves
+# the whole country, so it is a constant, not a setting.
+BUREAU_TZ_NAME = "Asia/Shanghai"
+
 
 def canbao_home() -> Path:
     return Path(os.environ.get("CANBAO_HOME", REPO_ROOT / ".local")).resolve()

@@ -14,7 +14,7 @@ publication DAG. Logic: `canbao.pipeline` (thin here).
 
 from airflow.sdk import Asset, AssetAny, AssetOrTimeSchedule, CronTriggerTimetable, dag, task
 
-from canbao.dag_defaults import BASE_ASSET, FEEDBACK_ASSET, curated_asset_uri, dag_kwargs
+from canbao.dag_defaults import BASE_ASSET, BUREAU_TZ_NAME, FEEDBACK_ASSET, curated_asset_uri, dag_kwargs
 from canbao.registry.names import feed_names
 
 _feeds = feed_names()
@@ -23,7 +23,7 @@ _feeds = feed_names()
 @dag(
     dag_id="comparison",
     schedule=AssetOrTimeSchedule(
-        timetable=CronTriggerTimetable("0 3 * * *", timezone="Asia/Shanghai"),
+        timetable=CronTriggerTimetable("0 3 * * *", timezone=BUREAU_TZ_NAME),
         assets=AssetAny(*[Asset(curated_asset_uri(f)) for f in _feeds], Asset(FEEDBACK_ASSET)),
     ),
     doc_md=__doc__,

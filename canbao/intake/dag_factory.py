@@ -25,9 +25,10 @@ import datetime as dt
 from typing import Any
 
 from canbao.registry.loader import Feed, load_registry
+from canbao.settings import BUREAU_TZ_NAME
 
 POLL_SCHEDULE = "*/5 * * * *"
-TIMEZONE = "Asia/Shanghai"
+TIMEZONE = BUREAU_TZ_NAME
 
 
 def _doc_md(feed: Feed) -> str:

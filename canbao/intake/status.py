@@ -8,8 +8,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from canbao.registry.loader import Feed
+from canbao.settings import BUREAU_TZ_NAME
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+SHANGHAI = ZoneInfo(BUREAU_TZ_NAME)
 
 
 @dataclass

@@ -61,6 +61,7 @@ from sqlalchemy.engine import Connection
 
 from canbao.db import run_sql
 from canbao.privacy import get_logger
+from canbao.settings import BUREAU_TZ_NAME
 
 log = get_logger(__name__)
 
@@ -82,6 +83,7 @@ def record_applied_changes(conn: Connection, params: AppliedParams) -> int:
     run must not call it (it applies nothing). Returns the number of rows recorded (0 on a re-run).
     """
     bind = {k: params[k] for k in ("run_id", "now", "last_delivery_id", "max_delivery_id")}
+    bind["bureau_tz"] = BUREAU_TZ_NAME  # the day a feedback item arrived is a day in the bureau's zone
     n = int(run_sql(conn, "update/applied_change_insert.sql", bind).rowcount or 0)
     log.info("run %s: %d applied changes recorded (deliveries %d..%d]", bind["run_id"], n,
              bind["last_delivery_id"], bind["max_delivery_id"])

@@ -12,9 +12,10 @@ import sqlalchemy as sa
 from canbao.db import engine, run_sql
 from canbao.ids import clean_id
 from canbao.privacy import mask_id, mask_name, mask_phone, mask_text
+from canbao.settings import BUREAU_TZ_NAME
 
 # Received dates are shown as the day the node received them, in the node's time zone.
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+LOCAL_TZ = ZoneInfo(BUREAU_TZ_NAME)
 
 FACTS = ("name", "sex", "ethnicity", "birth_date", "hukou_region", "hukou_status", "hukou_address",
          "residence_address", "phone", "employment_status", "employer_uscc", "deceased_on", "category",

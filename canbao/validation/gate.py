@@ -64,7 +64,9 @@ def local_today() -> dt.date:
     """Today in the bureau's time zone: data dates are Asia/Shanghai dates, the server clock may be UTC."""
     from zoneinfo import ZoneInfo
 
-    return dt.datetime.now(tz=ZoneInfo("Asia/Shanghai")).date()
+    from canbao.settings import BUREAU_TZ_NAME
+
+    return dt.datetime.now(tz=ZoneInfo(BUREAU_TZ_NAME)).date()
 
 
 def data_docs_root() -> Path:

@@ -19,11 +19,12 @@ from zoneinfo import ZoneInfo
 
 from canbao.db import engine, run_sql
 from canbao.privacy import get_logger
+from canbao.settings import BUREAU_TZ_NAME
 from canbao.validation.feeds import GateFeed
 
 log = get_logger(__name__)
 
-TZ = ZoneInfo("Asia/Shanghai")
+TZ = ZoneInfo(BUREAU_TZ_NAME)
 DEFAULT_GRACE = dt.timedelta(hours=6)
 
 

@@ -51,7 +51,7 @@ from_feedback as (
         f.node_id || '/' || f.cursor as file_name,
         'FEEDBACK_' || f.status as change,
         coalesce(case when f.status = 'TERMINATED' then f.until end, f.since,
-                 cast(f.received_at at time zone 'Asia/Shanghai' as date)) as effective_date,
+                 cast(f.received_at at time zone :bureau_tz as date)) as effective_date,
         f.received_at,
         jsonb_build_object('insurance', f.insurance, 'region_code', f.region_code,
                            'since', f.since, 'until', f.until) as detail
