@@ -67,6 +67,14 @@ def _reprocess(args: argparse.Namespace) -> int:
     return 0 if outcome.state != "FAILED" else 1
 
 
+def _purge_staging(args) -> int:
+    from canbao.intake.retention import purge_staging
+
+    deleted = purge_staging(days=args.keep_days)
+    print(json.dumps({"deleted_rows": deleted, "total": sum(deleted.values())}, ensure_ascii=False))
+    return 0
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser("intake", help="feed intake without Airflow / 数据接收")
     sub = p.add_subparsers(dest="intake_command", metavar="ACTION")
@@ -75,6 +83,11 @@ def register(subparsers) -> None:
     r.add_argument("--registry", help="registry folder")
     r.add_argument("--no-gate", action="store_true", help="stage only; leave deliveries STAGED")
     r.set_defaults(func=_run)
+    pg = sub.add_parser("purge-staging",
+                        help="delete staged rows of deliveries promoted over N days ago / 清理已入库的暂存数据")
+    pg.add_argument("--keep-days", type=int, default=None,
+                    help="days promoted deliveries keep their staged rows (default CANBAO_STAGING_KEEP_DAYS or 14)")
+    pg.set_defaults(func=_purge_staging)
     p.set_defaults(func=lambda a: (p.print_help(), 2)[1])
 
     s = subparsers.add_parser("status", help="each feed's last delivery and lateness / 各数据源状态")

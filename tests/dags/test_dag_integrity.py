@@ -68,7 +68,7 @@ def test_no_network_or_database_connection_at_parse_time(parsed):
 def test_the_pipeline_dags_are_all_there(parsed):
     from canbao.registry.names import feed_names
 
-    expected = {"comparison", "publication", "province_feedback", "feed_lateness"}
+    expected = {"comparison", "publication", "province_feedback", "feed_lateness", "staging_retention"}
     expected |= {f"intake__{name}" for name in feed_names()}
     assert expected <= set(parsed["dags"])
 
