@@ -7,6 +7,11 @@ slot that matters is the latest expected time whose grace has run out by
 to one grace period early counts for it: departments often run their export a
 little before the hour). Lateness looks at arrivals (``received_at``) of any
 outcome: a quarantined delivery arrived and is alerted on its own.
+
+A feed that has never delivered is watched from the first check that finds it so
+(an audit event ``feed_watched``): slots before that are not counted, so a new
+install or a newly onboarded feed does not page on-call for deliveries expected
+before the platform existed; the first slot after it that passes its grace is.
 """
 
 from __future__ import annotations
@@ -66,6 +71,7 @@ def check_late(db_url: str, registry: Mapping[str, Any] | list[Any], now: dt.dat
     feeds = [GateFeed.of(f) for f in (registry.values() if isinstance(registry, Mapping) else registry)]
     with engine(db_url).connect() as conn:
         last = {r.feed: r.last_received_at for r in run_sql(conn, "intake/gate_last_received.sql")}
+        watched = {r.subject: r.since for r in run_sql(conn, "intake/feed_watched_since.sql")}
     late = []
     for f in feeds:
         if not f.schedule_expected:
@@ -75,12 +81,30 @@ def check_late(db_url: str, registry: Mapping[str, Any] | list[Any], now: dt.dat
         received = last.get(f.name)
         if received is not None and received.tzinfo is None:
             received = received.replace(tzinfo=dt.UTC)
+        if received is None:
+            since = watched.get(f"feed:{f.name}")
+            if since is None:  # first sight of a feed that never delivered: watch it from now on
+                if alert:
+                    _start_watching(db_url, f.name, now)
+                continue
+            if slot < since:  # expected before the platform was watching it
+                continue
         if received is None or received < slot - grace:
             late.append(LateFeed(f.name, f.title, f.department, slot, slot + grace, received))
     if alert:
         for item in late:
             _alert_once(db_url, item)
     return late
+
+
+def _start_watching(db_url: str, feed: str, now: dt.datetime) -> None:
+    """Record that lateness watches ``feed`` (never delivered) from ``now`` (audit event ``feed_watched``)."""
+    from canbao import audit
+    from canbao.db import transaction
+
+    with transaction(db_url) as conn:
+        audit.record(conn, "feed_watched", f"feed:{feed}", {"since": now.isoformat()})
+    log.info("feed %s has never delivered: lateness watches it from %s", feed, now.isoformat())
 
 
 def _alert_once(db_url: str, item: LateFeed) -> None:

@@ -79,6 +79,8 @@ def test_a_feed_without_delivery_past_its_grace_is_late_and_alerted_once(gate_en
         conn.execute(sa.text("update intake.delivery set received_at = :t where delivery_id = :d"),
                      {"t": dt.datetime(2026, 6, 2, 7, 10, tzinfo=TZ), "d": d})
 
+    # the platform has watched since the day before (the first check finds ps never delivered)
+    assert check_late(url, [PS_HOUSEHOLD, SI_PERSON], now - dt.timedelta(days=1, hours=4)) == []
     late = check_late(url, [PS_HOUSEHOLD, SI_PERSON], now)
     again = check_late(url, [PS_HOUSEHOLD, SI_PERSON], now + dt.timedelta(minutes=30))
 
@@ -86,6 +88,17 @@ def test_a_feed_without_delivery_past_its_grace_is_late_and_alerted_once(gate_en
     assert late[0].expected_at == dt.datetime(2026, 6, 2, 6, 0, tzinfo=TZ)
     mails = gate_env["smtp"].wait_for(1)
     assert len(gate_env["smtp"].messages) == 1 and PS_HOUSEHOLD.name in mails[0]["Subject"]
+
+
+def test_a_new_install_is_not_alerted_for_deliveries_expected_before_it_watched(gate_env):
+    url = gate_env["db_url"]
+    first = dt.datetime(2026, 6, 2, 15, 0, tzinfo=TZ)  # ps 06:00 + 6 h passed, but nothing watched it then
+    assert check_late(url, [PS_HOUSEHOLD], first) == []
+    assert check_late(url, [PS_HOUSEHOLD], first + dt.timedelta(hours=2)) == []
+    assert gate_env["smtp"].messages == []
+    next_day = dt.datetime(2026, 6, 3, 12, 30, tzinfo=TZ)  # the 06-03 06:00 slot came after watching began
+    assert [x.expected_at for x in check_late(url, [PS_HOUSEHOLD], next_day)] == \
+        [dt.datetime(2026, 6, 3, 6, 0, tzinfo=TZ)]
 
 
 def test_a_feed_within_its_grace_is_not_late(gate_env):
