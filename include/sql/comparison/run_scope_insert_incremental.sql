@@ -1,8 +1,13 @@
 -- Persist an incremental run's scope with each person's county (for the per-county steps): the
 -- county of the person's latest register row (snapshot or change, looked up by key), else the one
--- the base holds. The same county run_scope_insert gives a full run, without reading the register.
+-- the base holds (looked up by key, only for persons outside the register: a join let the planner
+-- read every wide base row). The same county run_scope_insert gives a full run, without reading the
+-- register.
 insert into base.run_scope (run_id, person_id, county_code)
-select :run_id, s.person_id, coalesce(left(r.hukou_region, 6), c.county_code, '')
+select :run_id, s.person_id,
+       coalesce(left(r.hukou_region, 6),
+                (select c.county_code from base.person_current as c where c.person_id = s.person_id),
+                '')
 from scope_person as s
 left join lateral (
     select x.hukou_region
@@ -18,5 +23,4 @@ left join lateral (
     order by x.as_of desc, x.effective_date desc nulls first
     limit 1
 ) as r on true
-left join base.person_current as c on c.person_id = s.person_id
 on conflict do nothing
