@@ -106,3 +106,19 @@ def test_export_registration_writes_one_row_per_person_with_status_columns(city,
     assert rows == [{"person_id": pid, "category": "PARTIAL", "reason_code": "1", "mismatched_fields": "name;phone",
                      "region_code": "330604001001", "ins_110": "", "ins_120": "", "ins_170": "ACTIVE", "ins_210": "",
                      "ins_310": "", "ins_390": "", "ins_410": "", "ins_510": ""}]
+
+
+def test_an_undated_provenance_entry_takes_the_date_of_the_source_that_confirms_it(city):
+    # insured here, registered elsewhere: before the insurance agency's person record arrives, the birth
+    # date is read from the ID and nothing dates it; once the record confirms it, its as_of dates it
+    city.ps(make_id("19700101"))  # the register (reference date) knows someone else
+    pid = make_id("19830628", region="370102")
+    city.enroll(pid, "170")
+    run_comparison(city.db_url)
+    assert city.current(pid)["record"]["sources"]["birth_date"]["as_of"] is None
+    later = REF + dt.timedelta(days=1)
+    city.si_person(pid, as_of=later)
+    city.touch(pid, "si_person", as_of=later)
+    run_comparison(city.db_url)
+    assert city.current(pid)["record"]["sources"]["birth_date"] == {"source": "social_insurance",
+                                                                   "as_of": later.isoformat()}

@@ -9,8 +9,10 @@
 -- changed builds no jsonb at all. record_hash stays the sha256 of the record's canonical text.
 --
 -- Provenance keeps the as_of of the value's first appearance: when a field's value equals the
--- previous version's (and it had a source), its previous source entry stays. The previous record
--- and sources are each parsed once per person (jsonb_to_record), not once per field.
+-- previous version's and its previous entry was dated, that entry stays. An undated entry (a birth
+-- date read from the ID before any source dated it) is replaced as soon as a source dates it.
+-- The previous record and sources are each parsed once per person (jsonb_to_record), not once per
+-- field.
 with inputs as (
     select p.*, coalesce(se.name, me.name) as employer_name,
            md5(hash_record_extended(p, 0) || ':' || hash_record_extended(p, 1) || ':'
@@ -75,71 +77,71 @@ provenance as (
     select
         f.*,
         case when f.name_source is null then null
-             when os.name is not null and o.name is not distinct from f.name
+             when os.name ->> 'as_of' is not null and o.name is not distinct from f.name
                  then os.name::text
              else '{"as_of": ' || coalesce(to_json(f.name_as_of)::text, 'null')
                   || ', "source": ' || to_json(f.name_source)::text || '}' end
             as e_name,
         case when f.sex_source is null then null
-             when os.sex is not null and o.sex is not distinct from f.sex then os.sex::text
+             when os.sex ->> 'as_of' is not null and o.sex is not distinct from f.sex then os.sex::text
              else '{"as_of": ' || coalesce(to_json(f.sex_as_of)::text, 'null')
                   || ', "source": ' || to_json(f.sex_source)::text || '}' end
             as e_sex,
         case when f.ethnicity_source is null then null
-             when os.ethnicity is not null and o.ethnicity is not distinct from f.ethnicity
+             when os.ethnicity ->> 'as_of' is not null and o.ethnicity is not distinct from f.ethnicity
                  then os.ethnicity::text
              else '{"as_of": ' || coalesce(to_json(f.ethnicity_as_of)::text, 'null')
                   || ', "source": ' || to_json(f.ethnicity_source)::text || '}' end
             as e_ethnicity,
         case when f.birth_date_source is null then null
-             when os.birth_date is not null and o.birth_date is not distinct from f.birth_date
+             when os.birth_date ->> 'as_of' is not null and o.birth_date is not distinct from f.birth_date
                  then os.birth_date::text
              else '{"as_of": ' || coalesce(to_json(f.birth_date_as_of)::text, 'null')
                   || ', "source": ' || to_json(f.birth_date_source)::text || '}' end
             as e_birth_date,
         case when f.residence_address_source is null then null
-             when os.residence_address is not null and o.residence_address is not distinct from f.v_residence_address
+             when os.residence_address ->> 'as_of' is not null and o.residence_address is not distinct from f.v_residence_address
                  then os.residence_address::text
              else '{"as_of": ' || coalesce(to_json(f.residence_address_as_of)::text, 'null')
                   || ', "source": ' || to_json(f.residence_address_source)::text || '}' end
             as e_residence_address,
         case when f.phone_source is null then null
-             when os.phone is not null and o.phone is not distinct from f.v_phone
+             when os.phone ->> 'as_of' is not null and o.phone is not distinct from f.v_phone
                  then os.phone::text
              else '{"as_of": ' || coalesce(to_json(f.phone_as_of)::text, 'null')
                   || ', "source": ' || to_json(f.phone_source)::text || '}' end
             as e_phone,
         case when f.hukou_source is null then null
-             when os.hukou_region is not null and o.hukou_region is not distinct from f.v_hukou_region
+             when os.hukou_region ->> 'as_of' is not null and o.hukou_region is not distinct from f.v_hukou_region
                  then os.hukou_region::text
              else '{"as_of": ' || coalesce(to_json(f.facts_as_of)::text, 'null')
                   || ', "source": ' || to_json(f.hukou_source)::text || '}' end
             as e_hukou_region,
         case when f.hukou_source is null then null
-             when os.hukou_address is not null and o.hukou_address is not distinct from f.v_hukou_address
+             when os.hukou_address ->> 'as_of' is not null and o.hukou_address is not distinct from f.v_hukou_address
                  then os.hukou_address::text
              else '{"as_of": ' || coalesce(to_json(f.facts_as_of)::text, 'null')
                   || ', "source": ' || to_json(f.hukou_source)::text || '}' end
             as e_hukou_address,
-        case when os.hukou_status is not null and o.hukou_status is not distinct from f.hukou_status
+        case when os.hukou_status ->> 'as_of' is not null and o.hukou_status is not distinct from f.hukou_status
                  then os.hukou_status::text
              else '{"as_of": ' || coalesce(to_json(f.hukou_status_as_of)::text, 'null')
                   || ', "source": ' || to_json(f.hukou_status_source)::text || '}' end
             as e_hukou_status,
         case when f.deceased_on_source is null then null
-             when os.deceased_on is not null and o.deceased_on is not distinct from f.deceased_on
+             when os.deceased_on ->> 'as_of' is not null and o.deceased_on is not distinct from f.deceased_on
                  then os.deceased_on::text
              else '{"as_of": ' || coalesce(to_json(f.deceased_as_of)::text, 'null')
                   || ', "source": ' || to_json(f.deceased_on_source)::text || '}' end
             as e_deceased_on,
         case when f.employer_uscc_source is null then null
-             when os.employer_uscc is not null and o.employer_uscc is not distinct from f.v_employer_uscc
+             when os.employer_uscc ->> 'as_of' is not null and o.employer_uscc is not distinct from f.v_employer_uscc
                  then os.employer_uscc::text
              else '{"as_of": ' || coalesce(to_json(f.employer_uscc_as_of)::text, 'null')
                   || ', "source": ' || to_json(f.employer_uscc_source)::text || '}' end
             as e_employer_uscc,
         case when f.insurance_source is null then null
-             when os.insurance is not null and o.insurance is not distinct from f.v_insurance
+             when os.insurance ->> 'as_of' is not null and o.insurance is not distinct from f.v_insurance
                  then os.insurance::text
              else '{"as_of": ' || coalesce(to_json(f.enrollment_as_of)::text, 'null')
                   || ', "source": ' || to_json(f.insurance_source)::text || '}' end
