@@ -96,17 +96,17 @@ def _session(conn: Connection) -> None:
     # The wide temp models (c_person, c_record) otherwise spill through 8 MB of local buffers. The
     # setting only takes before the session's first temp table; a pooled connection that already
     # used one keeps its size (PostgreSQL refuses the change), which is harmless.
-    savepoint = conn.begin_nested()
-    try:
-        conn.execute(sa.text("set local temp_buffers = '256MB'"))
-        savepoint.commit()
-    except sa.exc.DBAPIError:
-        savepoint.rollback()
+    _set_local_if_accepted(conn, "temp_buffers = '256MB'")
     # The run's wide temp rows (c_record) compress their jsonb like the base's columns (migration
     # 0009): lz4, about a third cheaper than pglz; kept at the server's default where lz4 is missing.
+    _set_local_if_accepted(conn, "default_toast_compression = 'lz4'")
+
+
+def _set_local_if_accepted(conn: Connection, setting: str) -> None:
+    """``SET LOCAL setting`` in a savepoint: a value the server refuses leaves the transaction usable."""
     savepoint = conn.begin_nested()
     try:
-        conn.execute(sa.text("set local default_toast_compression = 'lz4'"))
+        conn.execute(sa.text(f"set local {setting}"))
         savepoint.commit()
     except sa.exc.DBAPIError:
         savepoint.rollback()
