@@ -95,6 +95,8 @@ def _session(conn: Connection) -> None:
     nothing (measured: 1.8 s of a 5.6 s model at 20k persons); sorts and hashes get room (work_mem)."""
     conn.execute(sa.text("set local jit = off"))
     conn.execute(sa.text("set local work_mem = '256MB'"))
+    # c_record writes provenance dates as their text: ISO whatever the server's or role's default
+    conn.execute(sa.text("set local datestyle = 'ISO'"))
     # The wide temp models (c_person, c_record) otherwise spill through 8 MB of local buffers. The
     # setting only takes before the session's first temp table; a pooled connection that already
     # used one keeps its size (PostgreSQL refuses the change), which is harmless.
@@ -290,7 +292,8 @@ def _county_step(conn: Connection, params: dict[str, Any], county: str | None, s
     versions = _exec(conn, "merge_version_insert", p, steps)
     if outbox:
         _exec(conn, "merge_outbox_insert", p, steps)
-    _exec(conn, "merge_current_upsert", p, steps)
+    _exec(conn, "merge_current_update", p, steps)
+    _exec(conn, "merge_current_insert", p, steps)
     if withdrawn:
         _exec(conn, "merge_withdraw_version", p, steps)
         if outbox:
