@@ -24,10 +24,18 @@ with inputs as (
 ),
 
 changed as (
-    select i.*
+    -- the person's current row, looked up by key once: its state_hash decides, its record and
+    -- sources give the previous values and provenance (an index probe per person: hashing the whole
+    -- base for each county read every county's rows)
+    select i.*, c.record as prev_record, c.sources as prev_sources
     from inputs as i
-    left join base.person_current as c on c.person_id = i.person_id
-    where c.person_id is null or c.state_hash is distinct from i.state_hash
+    left join lateral (
+        select pc.state_hash, pc.record, pc.sources
+        from base.person_current as pc
+        where pc.person_id = i.person_id
+        offset 0
+    ) as c on true
+    where c.state_hash is null or c.state_hash <> i.state_hash
 ),
 
 fields as (
@@ -149,13 +157,12 @@ provenance as (
                   || ', "source": "' || f.insurance_source || '"}' end
             as e_insurance
     from fields as f
-    left join base.person_current as c on c.person_id = f.person_id
-    left join lateral jsonb_to_record(c.record) as o (
+    left join lateral jsonb_to_record(f.prev_record) as o (
         name text, sex text, ethnicity text, birth_date date, residence_address text, phone text,
         hukou_region text, hukou_address text, hukou_status text, deceased_on date, employer_uscc text,
         insurance jsonb
     ) on true
-    left join lateral jsonb_to_record(c.sources) as os (
+    left join lateral jsonb_to_record(f.prev_sources) as os (
         name jsonb, sex jsonb, ethnicity jsonb, birth_date jsonb, residence_address jsonb, phone jsonb,
         hukou_region jsonb, hukou_address jsonb, hukou_status jsonb, deceased_on jsonb, employer_uscc jsonb,
         insurance jsonb
