@@ -24,7 +24,7 @@ from pathlib import Path
 import psycopg2
 
 from canbao.ids import check_char
-from canbao.services.postgres import PgCluster
+from canbao.services.postgres import PgCluster, platform_shared_buffers
 from canbao.services.process import free_port
 from canbao.settings import canbao_home
 
@@ -159,7 +159,7 @@ def run(only: list[str] | None = None, scale: int = 1_000_000, out: Path | None 
     work.mkdir(parents=True, exist_ok=True)
     work.chmod(0o755)
     home.chmod(0o755)
-    cluster = PgCluster(work / "pg", free_port())
+    cluster = PgCluster(work / "pg", free_port(), shared_buffers=platform_shared_buffers())
     cluster.start()
     ctx = BenchContext(work=work, cluster=cluster, scale=scale)
     ctx.db_url("bench")

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from canbao.paths import DAGS_DIR, REPO_ROOT
 from canbao.privacy import get_logger
-from canbao.services.postgres import PgCluster
+from canbao.services.postgres import PgCluster, platform_shared_buffers
 from canbao.services.process import Managed, port_open, wait_until
 from canbao.services.sftp import SftpState
 
@@ -67,7 +67,8 @@ class Stack:
     def __post_init__(self) -> None:
         self.home = Path(self.home).resolve()
         self.run_dir = self.home / "run"
-        self.platform_pg = PgCluster(self.home / "pg" / "platform", self.ports.platform_db, durable=self.durable)
+        self.platform_pg = PgCluster(self.home / "pg" / "platform", self.ports.platform_db, durable=self.durable,
+                                     shared_buffers=platform_shared_buffers() if self.durable else "256MB")
         self.airflow_pg = PgCluster(self.home / "pg" / "airflow", self.ports.airflow_db, durable=self.durable)
         self.sftp_state = SftpState(self.home / "sftp" / "state", self.home / "sftp" / "root")
 
