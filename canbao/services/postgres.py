@@ -141,11 +141,6 @@ class PgCluster:
             "max_connections = 200",
             "work_mem = 64MB",
             "maintenance_work_mem = 256MB",
-            # A comparison run rewrites the base in bulk (three wide tables at a first build): with 2 GB
-            # the server checkpointed every 9 s during a 1M-person build, and each checkpoint makes the
-            # next write of every page log the whole page again. WAL only takes this room when written.
-            "max_wal_size = 8GB",
-            "checkpoint_timeout = 15min",
             "logging_collector = off",
         ]
         if not self.durable:
@@ -175,7 +170,12 @@ class PgCluster:
         of shared buffers took a 1M-person first build from 148 s to 138 s.
         """
         text = (f"# written by canbao at every start (PgCluster); override with ALTER SYSTEM\n"
-                f"shared_buffers = {self.shared_buffers}\nwal_buffers = 64MB\n")
+                f"shared_buffers = {self.shared_buffers}\nwal_buffers = 64MB\n"
+                # A comparison run rewrites the base in bulk (three wide tables at a first build): with
+                # 2 GB the server checkpointed every 9 s during a 1M-person build, and each checkpoint
+                # makes the next write of every page log the whole page again. WAL only takes this
+                # room when written.
+                "max_wal_size = 8GB\ncheckpoint_timeout = 15min\n")
         self._run(_as_server_user(["sh", "-c", f"cat > '{self.pgdata}/canbao.conf'"]), stdin=text, wrap=False)
         main_conf = self.pgdata / "postgresql.conf"
         if "include_if_exists = 'canbao.conf'" not in main_conf.read_text():
