@@ -25,12 +25,13 @@ with inputs as (
 
 changed as (
     -- the person's current row, looked up by key once: its state_hash decides, its record and
-    -- sources give the previous values and provenance (an index probe per person: hashing the whole
-    -- base for each county read every county's rows)
-    select i.*, c.record as prev_record, c.sources as prev_sources
+    -- sources give the previous values and provenance, its version and record_hash go to c_changed
+    -- (an index probe per person: hashing the whole base for each county read every county's rows)
+    select i.*, c.record as prev_record, c.sources as prev_sources,
+           c.person_id is not null as has_current, c.version as prev_version, c.record_hash as prev_record_hash
     from inputs as i
     left join lateral (
-        select pc.state_hash, pc.record, pc.sources
+        select pc.person_id, pc.state_hash, pc.record, pc.sources, pc.version, pc.record_hash
         from base.person_current as pc
         where pc.person_id = i.person_id
         offset 0
@@ -229,5 +230,6 @@ select
     r.sources, r.record,
     encode(sha256(convert_to(r.record::text, 'UTF8')), 'hex') as record_hash,
     r.review_flags,
-    r.state_hash
+    r.state_hash,
+    r.has_current, r.prev_version, r.prev_record_hash
 from recorded as r
