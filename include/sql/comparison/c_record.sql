@@ -24,18 +24,15 @@ with inputs as (
 ),
 
 changed as (
-    -- the person's current row, looked up by key once: its state_hash decides, its record and
-    -- sources give the previous values and provenance, its version and record_hash go to c_changed
-    -- (an index probe per person: hashing the whole base for each county read every county's rows)
+    -- the person's current row, joined once: its state_hash decides, its record and sources give the
+    -- previous values and provenance, its version and record_hash go to c_changed (two joins with
+    -- the whole base per county read every county's rows twice). A plain join, so the planner may
+    -- hash it: a forced per-person lookup (LATERAL ... OFFSET 0) became a sequential scan per person
+    -- when the base had just been emptied and looked tiny to the planner (a first build stalled).
     select i.*, c.record as prev_record, c.sources as prev_sources,
            c.person_id is not null as has_current, c.version as prev_version, c.record_hash as prev_record_hash
     from inputs as i
-    left join lateral (
-        select pc.person_id, pc.state_hash, pc.record, pc.sources, pc.version, pc.record_hash
-        from base.person_current as pc
-        where pc.person_id = i.person_id
-        offset 0
-    ) as c on true
+    left join base.person_current as c on c.person_id = i.person_id
     where c.state_hash is null or c.state_hash <> i.state_hash
 ),
 
