@@ -133,13 +133,13 @@ def _model(conn: Connection, name: str, params: dict[str, Any], steps: dict[str,
     return int(n)
 
 
-def _analyzed_columns(indexes: list[str]) -> str:
+def _analyzed_columns(key_columns: list[str]) -> str:
     """The column list for ANALYZE of a temp model: the columns the next models join on (its indexed
-    columns, or its ``_STATS`` entry), or all for a model with neither. The planner needs the row count and the join
-    keys' statistics; statistics of the wide columns cost more than the model itself (sampling
-    and sorting every jsonb value: 1.7 s of c_person's 3.7 s and 2.0 s of c_record's 4.4 s for a
-    county of 33,000 persons) and no later query filters on them."""
-    columns = dict.fromkeys(c.strip() for cols in indexes for c in cols.split(","))
+    columns, or its ``_STATS`` entry), or all for a model with neither. The planner needs the row
+    count and the join keys' statistics; statistics of the wide columns cost more than the model
+    itself (sampling and sorting every jsonb value: 1.7 s of c_person's 3.7 s and 2.0 s of c_record's
+    4.4 s for a county of 33,000 persons) and no later query filters on them."""
+    columns = dict.fromkeys(c.strip() for cols in key_columns for c in cols.split(","))
     return f"({', '.join(columns)})" if columns else ""
 
 

@@ -68,7 +68,8 @@ class Stack:
         self.home = Path(self.home).resolve()
         self.run_dir = self.home / "run"
         self.platform_pg = PgCluster(self.home / "pg" / "platform", self.ports.platform_db, durable=self.durable,
-                                     shared_buffers=platform_shared_buffers() if self.durable else "256MB")
+                                     shared_buffers=platform_shared_buffers() if self.durable
+                                     else PgCluster.shared_buffers)
         self.airflow_pg = PgCluster(self.home / "pg" / "airflow", self.ports.airflow_db, durable=self.durable)
         self.sftp_state = SftpState(self.home / "sftp" / "state", self.home / "sftp" / "root")
 
