@@ -47,7 +47,7 @@ def prepare_comparison() -> dict:
 def comparison_counties(run: dict) -> list[str]:
     from canbao.comparison import run as comparison
 
-    return comparison.list_counties(_settings().database_url, run["run_id"])
+    return comparison.list_units(_settings().database_url, run["run_id"])
 
 
 def classify_county(run: dict, county: str) -> dict:

@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from canbao.bench.memory import BackendMemory
 from canbao.comparison.run import run_by_county
 from canbao.db import engine
 from canbao.paths import read_sql
@@ -41,7 +42,8 @@ def comparison_1m(db_url: str, persons: int = 1_000_000) -> dict[str, Any]:
     version and outbox row) and a full re-run with nothing changed; seconds and dominant steps.
     Both run the DAG's path (city-wide prepare, the six counties on one connection per core, finish)."""
     setup = _synthesise(db_url, persons)
-    first = run_by_county(db_url, scope="full", workers=_workers())
+    with BackendMemory(db_url) as memory:
+        first = run_by_county(db_url, scope="full", workers=_workers())
     again = run_by_county(db_url, scope="full", workers=_workers())
     return {
         "persons": persons,
@@ -54,8 +56,18 @@ def comparison_1m(db_url: str, persons: int = 1_000_000) -> dict[str, Any]:
         "linkage": first.linkage,
         "dominant_steps_first": _dominant(first.steps),
         "dominant_steps_rerun": _dominant(again.steps),
+        "memory_first_build": memory.peaks.as_dict(),
         "note": "all work is SQL (temp tables, hash joins); Python memory does not grow with the population",
     }
+
+
+def first_build_memory(db_url: str, persons: int) -> dict[str, Any]:
+    """Peak memory of a first build over a synthetic city of ``persons`` (the same measurement as
+    ``comparison_1m``'s, for a second population size)."""
+    _synthesise(db_url, persons)
+    with BackendMemory(db_url) as memory:
+        build = run_by_county(db_url, scope="full", workers=_workers())
+    return {"persons": persons, "seconds": build.seconds, "memory": memory.peaks.as_dict()}
 
 
 def incremental_1pct(db_url: str, persons: int = 1_000_000, share: float = 0.01,

@@ -24,11 +24,14 @@ class ComparisonConfig:
     accept_score: int = 80
     margin: int = 15
     review_score: int = 50
+    # How the work is split, not what it decides (left out of the fingerprint): a county with more
+    # persons in a run's scope is computed in equal parts of at most this many (a hash of the ID).
+    unit_max_persons: int = 100_000
     extra: dict = field(default_factory=dict, compare=False)
 
     def fingerprint(self) -> str:
         """Changes whenever a setting that decides classification changes (forces a full run)."""
-        body = {k: v for k, v in asdict(self).items() if k != "extra"}
+        body = {k: v for k, v in asdict(self).items() if k not in ("extra", "unit_max_persons")}
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
 
     def params(self) -> dict:
@@ -51,6 +54,7 @@ def load_config(path: Path | None = None, **overrides) -> ComparisonConfig:
     data = data or {}
     cls_ = data.get("classification") or {}
     link = data.get("linkage") or {}
+    work = data.get("work") or {}
     values = {
         "lapse_months": int(cls_.get("lapse_months", 3)),
         "employee_months": int(cls_.get("employee_months", 3)),
@@ -60,6 +64,7 @@ def load_config(path: Path | None = None, **overrides) -> ComparisonConfig:
         "accept_score": int(link.get("accept_score", 80)),
         "margin": int(link.get("margin", 15)),
         "review_score": int(link.get("review_score", 50)),
+        "unit_max_persons": max(1, int(work.get("unit_max_persons", 100_000))),
     }
     values.update(overrides)
     if "employee_insurances" in overrides:

@@ -6,14 +6,15 @@ order, the parameters and the transaction boundaries:
 1. ``prepare``: reference date, staleness warning, city-wide linkage (base.person_link,
    base.review_queue), the scope (everyone, or who changed) into base.run_scope with each person's
    county, and the base.run row.
-2. ``county step`` (per county, or all at once): temp models c_scope → c_idmap → c_ps, c_si_person,
+2. ``county step`` (per unit of work: a county, or an equal part of a county larger than
+   ``work.unit_max_persons``; or all at once): temp models c_scope → c_idmap → c_ps, c_si_person,
    c_enrollment, c_elsewhere → c_person (classification) → c_record (provincial record, hashes) →
    merge into base.person_version / base.person_current and publication.outbox in the SAME
    transaction, plus withdrawal (DELETE, MERGED_DUPLICATE) of persons a reviewer merged away.
 3. ``finish``: counts into base.run.
 
 ``run_comparison`` runs the three in one transaction. The Airflow DAG can instead call
-``prepare`` → ``list_counties`` → ``run_county`` (mapped) → ``finish``; each county commits alone.
+``prepare`` → ``list_units`` → ``run_county`` (mapped) → ``finish``; each unit commits alone.
 A what-if run (a reference date other than the data's) runs in one transaction that is rolled
 back: it reports what the base would say and writes nothing but its base.run row.
 """
@@ -21,6 +22,7 @@ back: it reports what the base would say and writes nothing but its base.run row
 from __future__ import annotations
 
 import datetime as dt
+import math
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -268,9 +270,34 @@ def _run_params(conn: Connection, run_id: str, config: ComparisonConfig) -> dict
 
 # -- step 2: one county (or everyone) ----------------------------------------------------------------
 
+def unit_params(unit: str | None) -> dict[str, Any]:
+    """A unit of work's bind parameters: ``None`` (everyone), a county code (``''`` = persons with no
+    county here), or ``COUNTY:PART/PARTS`` (the persons of the county whose ID hashes to PART)."""
+    if unit is None or ":" not in unit:
+        return {"county": unit, "part": 0, "parts": 1}
+    county, _, share = unit.rpartition(":")
+    part, _, parts = share.partition("/")
+    if not (part.isdigit() and parts.isdigit() and 0 <= int(part) < int(parts)):
+        raise ValueError(f"not a unit of work: {unit!r} (COUNTY, or COUNTY:PART/PARTS)")
+    return {"county": county, "part": int(part), "parts": int(parts)}
+
+
+def split_units(sizes: list[tuple[str, int]], max_persons: int) -> list[tuple[str, int]]:
+    """Counties (with their persons in scope) as units of work of at most ``max_persons`` each, in
+    equal parts, largest first."""
+    units: list[tuple[str, int]] = []
+    for county, n in sizes:
+        parts = max(1, math.ceil(n / max(1, max_persons)))
+        if parts == 1:
+            units.append((county, n))
+        else:
+            units.extend((f"{county}:{i}/{parts}", math.ceil(n / parts)) for i in range(parts))
+    return sorted(units, key=lambda u: (-u[1], u[0]))
+
+
 def _county_step(conn: Connection, params: dict[str, Any], county: str | None, steps: dict[str, float],
                  write: bool) -> dict[str, int]:
-    p = params | {"county": county}
+    p = params | unit_params(county)
     _model(conn, "c_scope", p, steps)
     _model(conn, "c_idmap", p, steps)
     _model(conn, "c_ps", p, steps)
@@ -417,9 +444,16 @@ def list_counties(db_url: str | None = None, run_id: str | None = None) -> list[
             "select distinct county_code from base.run_scope where run_id = :r order by 1"), {"r": run_id})]
 
 
+def list_units(db_url: str | None, run_id: str, config: ComparisonConfig | None = None) -> list[str]:
+    """The units of work of a prepared run (``split_units`` of its counties), largest first."""
+    config = config or load_config()
+    return [unit for unit, _ in split_units(county_sizes(db_url, run_id), config.unit_max_persons)]
+
+
 def run_county(db_url: str | None, run_id: str, county: str, config: ComparisonConfig | None = None,
                steps: dict[str, float] | None = None) -> dict:
-    """Build, classify and merge one county of a prepared run, in its own transaction (idempotent)."""
+    """Build, classify and merge one unit of work of a prepared run (a county, or a part of one: see
+    ``unit_params``), in its own transaction (idempotent)."""
     config = config or load_config()
     with engine(db_url).begin() as conn:
         _session(conn)
@@ -450,7 +484,7 @@ def run_by_county(db_url: str | None = None, scope: str = "auto", workers: int =
     steps: dict[str, float] = {}
     run_id = prepare(db_url, scope=scope, config=config, steps=steps)
     steps["prepare"] = round(time.perf_counter() - t0, 3)
-    sizes = county_sizes(db_url, run_id)
+    sizes = split_units(county_sizes(db_url, run_id), config.unit_max_persons)
     per_county: list[dict[str, float]] = [{} for _ in sizes]
     t1 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="county") as pool:
@@ -468,7 +502,7 @@ def run_by_county(db_url: str | None = None, scope: str = "auto", workers: int =
     summary.withdrawn = sum(r["withdrawn"] for r in results)
     summary.steps = steps
     summary.seconds = round(time.perf_counter() - t0, 3)
-    log.info("comparison run %s by county (%d counties, %d workers): %d versions in %.1f s",
+    log.info("comparison run %s by county (%d units, %d workers): %d versions in %.1f s",
              run_id, len(sizes), workers, summary.versions_written, summary.seconds)
     return summary
 
