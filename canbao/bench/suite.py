@@ -129,7 +129,7 @@ def comparison_1m(ctx: BenchContext) -> list[Figure]:
                            f"ratio = seconds / seconds to COPY as many rows; dominant: {steps}")]
     big = r["memory_first_build"]
     if big["supported"]:
-        small_persons = max(10_000, ctx.scale // 10)
+        small_persons = max(1_000, ctx.scale // 10)
         small = first_build_memory(ctx.migrated_db_url("bench_comparison_small"), persons=small_persons)["memory"]
         figures.append(Figure(
             "comparison_memory", big["backends_mib"], "MiB",
