@@ -4,8 +4,9 @@
 Runs when any feed has newly promoted curated data (the feeds' assets joined
 with `|`, so one quiet feed never blocks it) or daily at 03:00. Linkage and
 duplicate detection are city-wide; the base build and classification run per
-county (dynamic task mapping), each county writing its new versions and the
-province's outbox rows in one transaction; then the outputs (dispatch tables, survey rosters,
+unit of work (dynamic task mapping): a county, or a part `COUNTY:PART/PARTS` (by a hash of the ID)
+of a county larger than `work.unit_max_persons` (config/canbao.yaml), each unit
+writing its new versions and the province's outbox rows in one transaction; then the outputs (dispatch tables, survey rosters,
 expansion lists, benefit stop-list) are rebuilt for the run.
 
 Emits `canbao://base/registration` when the base changed, which schedules the
@@ -43,11 +44,15 @@ def comparison():
 
         return [{"run": run, "county": c} for c in pipeline.comparison_counties(run)]
 
-    @task(max_active_tis_per_dagrun=2, multiple_outputs=False)
+    @task(max_active_tis_per_dagrun=2, multiple_outputs=False, map_index_template="{{ unit }}")
     def classify_county(item: dict) -> dict:
-        """Base build and classification for one county's people."""
+        """Base build and classification for one unit of work (a county, or a part of a large one)."""
+        from airflow.sdk import get_current_context
+
         from canbao import pipeline
 
+        # the mapped instance is named after its unit in the UI ('' = persons with no county here)
+        get_current_context()["unit"] = item["county"] or "(no county)"
         return pipeline.classify_county(item["run"], item["county"])
 
     @task(multiple_outputs=False)

@@ -40,7 +40,7 @@ def _workers() -> int:
 def comparison_1m(db_url: str, persons: int = 1_000_000) -> dict[str, Any]:
     """Full comparison over a synthetic city of ``persons``: the first build (every person a new
     version and outbox row) and a full re-run with nothing changed; seconds and dominant steps.
-    Both run the DAG's path (city-wide prepare, the six counties on one connection per core, finish)."""
+    Both run the DAG's path (city-wide prepare, the units of work on one connection per core, finish)."""
     setup = _synthesise(db_url, persons)
     with BackendMemory(db_url) as memory:
         first = run_by_county(db_url, scope="full", workers=_workers())

@@ -25,7 +25,7 @@ class ComparisonConfig:
     margin: int = 15
     review_score: int = 50
     # How the work is split, not what it decides (left out of the fingerprint): a county with more
-    # persons in a run's scope is computed in equal parts of at most this many (a hash of the ID).
+    # persons in a run's scope is computed in parts of about equal size, at most about this many (a hash of the ID).
     unit_max_persons: int = 100_000
     extra: dict = field(default_factory=dict, compare=False)
 

@@ -6,7 +6,7 @@ order, the parameters and the transaction boundaries:
 1. ``prepare``: reference date, staleness warning, city-wide linkage (base.person_link,
    base.review_queue), the scope (everyone, or who changed) into base.run_scope with each person's
    county, and the base.run row.
-2. ``county step`` (per unit of work: a county, or an equal part of a county larger than
+2. ``county step`` (per unit of work: a county, or a part (by a hash of the ID) of a county larger than
    ``work.unit_max_persons``; or all at once): temp models c_scope → c_idmap → c_ps, c_si_person,
    c_enrollment, c_elsewhere → c_person (classification) → c_record (provincial record, hashes) →
    merge into base.person_version / base.person_current and publication.outbox in the SAME
@@ -284,7 +284,7 @@ def unit_params(unit: str | None) -> dict[str, Any]:
 
 def split_units(sizes: list[tuple[str, int]], max_persons: int) -> list[tuple[str, int]]:
     """Counties (with their persons in scope) as units of work of at most ``max_persons`` each, in
-    equal parts, largest first."""
+    parts of about equal size (a hash of the ID decides the part), largest first."""
     units: list[tuple[str, int]] = []
     for county, n in sizes:
         parts = max(1, math.ceil(n / max(1, max_persons)))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 
 import httpx
 import pytest
@@ -88,5 +89,12 @@ def test_scheduler_carries_deliveries_through_intake_comparison_and_publication(
     # The comparison runs were created by the scheduler from asset events, not triggered by us.
     runs = api.runs("comparison", dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
     assert runs and all(r["run_type"] in ("asset_triggered", "scheduled") for r in runs)
+    # Each mapped unit of work is named after its county in the UI (a small city: no county is split;
+    # a run whose scope was empty maps nothing and has only the placeholder, map index -1).
+    units = [ti for r in runs if r["state"] == "success"
+             for ti in api.task_instances("comparison", r["dag_run_id"])
+             if ti["task_id"] == "classify_county" and ti["map_index"] >= 0]
+    assert units and all(re.fullmatch(r"\d{6}|\(no county\)", ti["rendered_map_index"] or "") for ti in units), \
+        [ti["rendered_map_index"] for ti in units]
     stats = httpx.get(f"{stack.sandbox_url}/sandbox/stats", trust_env=False).json()
     assert stats["last_seq"] == stats["batches"]

@@ -1,5 +1,5 @@
 -- The persons this step computes: the run's scope, one unit of work: a county (or all when :county
--- is null), or one of :parts equal parts of a large county by a hash of the ID. hashtext is stable
+-- is null), or one of :parts parts of a large county, by a hash of the ID. hashtext is stable
 -- within a server, and every unit of a run is computed by the same server.
 select person_id
 from base.run_scope
