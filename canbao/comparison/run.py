@@ -477,7 +477,7 @@ def run_by_county(db_url: str | None = None, scope: str = "auto", workers: int =
     outbox tolerates the out-of-order commits (the publisher picks rows by anti-join, not by high-water
     mark). Used by ``make bench`` and by ``canbao compare --workers``; ``run_comparison`` stays the
     single-transaction path (what-if runs, tests)."""
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor, as_completed
 
     config = config or load_config()
     t0 = time.perf_counter()
@@ -487,10 +487,17 @@ def run_by_county(db_url: str | None = None, scope: str = "auto", workers: int =
     sizes = split_units(county_sizes(db_url, run_id), config.unit_max_persons)
     per_county: list[dict[str, float]] = [{} for _ in sizes]
     t1 = time.perf_counter()
+    results: list[dict] = [{} for _ in sizes]
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="county") as pool:
-        futures = [pool.submit(run_county, db_url, run_id, county, config, per_county[i])
-                   for i, (county, _) in enumerate(sizes)]
-        results = [f.result() for f in futures]
+        futures = {pool.submit(run_county, db_url, run_id, county, config, per_county[i]): (i, county)
+                   for i, (county, _) in enumerate(sizes)}
+        for done, future in enumerate(as_completed(futures), start=1):
+            i, county = futures[future]
+            results[i] = future.result()
+            # progress of a long run (a 1M first build takes minutes): region codes only, no person
+            log.info("comparison run %s: unit %s done (%d of %d), %d new versions, %.1f s into the units",
+                     run_id, county or "(no county)", done, len(sizes), results[i]["versions"],
+                     time.perf_counter() - t1)
     steps["counties"] = round(time.perf_counter() - t1, 3)
     for county_steps in per_county:  # CPU seconds per model, summed over the counties
         for name, sec in county_steps.items():

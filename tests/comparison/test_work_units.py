@@ -40,3 +40,22 @@ def test_the_unit_size_is_not_a_classification_setting(tmp_path) -> None:
     assert split.unit_max_persons == 5000
     assert split.fingerprint() == load_config(tmp_path / "missing.yaml").fingerprint()
     assert load_config(tmp_path / "missing.yaml").unit_max_persons == 100_000
+
+
+def test_a_run_by_units_reports_each_unit_as_it_finishes(city, caplog) -> None:
+    """Progress on long work: one line per unit of work as it completes, with the count so far."""
+    from city import make_id
+
+    from canbao.comparison.run import run_by_county
+
+    for i in range(7):
+        city.ps(make_id(f"198{i}0101"), region="330602001001")
+    city.ps(make_id("19790101"), region="330604001001")
+    with caplog.at_level("INFO", logger="canbao.comparison.run"):
+        summary = run_by_county(city.db_url, scope="full", workers=2, config=load_config(unit_max_persons=4))
+    assert summary.versions_written == 8
+    lines = [r.getMessage() for r in caplog.records if "done (" in r.getMessage()]
+    # 330602 (7 persons) in two parts, 330604 whole
+    assert len(lines) == 3
+    assert sorted(line.split(" done (")[1].split(" of ")[0] for line in lines) == ["1", "2", "3"]
+    assert sum(": unit 330602:" in line for line in lines) == 2 and sum(": unit 330604 " in line for line in lines) == 1
