@@ -55,8 +55,8 @@ class BackendMemory:
     db_url: str
     interval: float = 0.25
     peaks: MemoryPeaks = field(default_factory=MemoryPeaks)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _thread: threading.Thread | None = None
+    _stop: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
+    _thread: threading.Thread | None = field(default=None, init=False, repr=False)
 
     def __enter__(self) -> BackendMemory:
         self.peaks = MemoryPeaks(supported=(_PROC / "self" / "status").exists())

@@ -484,19 +484,19 @@ def run_by_county(db_url: str | None = None, scope: str = "auto", workers: int =
     steps: dict[str, float] = {}
     run_id = prepare(db_url, scope=scope, config=config, steps=steps)
     steps["prepare"] = round(time.perf_counter() - t0, 3)
-    sizes = split_units(county_sizes(db_url, run_id), config.unit_max_persons)
-    per_county: list[dict[str, float]] = [{} for _ in sizes]
+    units = list_units(db_url, run_id, config)
+    per_county: list[dict[str, float]] = [{} for _ in units]
     t1 = time.perf_counter()
-    results: list[dict] = [{} for _ in sizes]
+    results: list[dict] = [{} for _ in units]
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="county") as pool:
         futures = {pool.submit(run_county, db_url, run_id, county, config, per_county[i]): (i, county)
-                   for i, (county, _) in enumerate(sizes)}
+                   for i, county in enumerate(units)}
         for done, future in enumerate(as_completed(futures), start=1):
             i, county = futures[future]
             results[i] = future.result()
             # progress of a long run (a 1M first build takes minutes): region codes only, no person
             log.info("comparison run %s: unit %s done (%d of %d), %d new versions, %.1f s into the units",
-                     run_id, county or "(no county)", done, len(sizes), results[i]["versions"],
+                     run_id, county or "(no county)", done, len(units), results[i]["versions"],
                      time.perf_counter() - t1)
     steps["counties"] = round(time.perf_counter() - t1, 3)
     for county_steps in per_county:  # CPU seconds per model, summed over the counties
@@ -510,7 +510,7 @@ def run_by_county(db_url: str | None = None, scope: str = "auto", workers: int =
     summary.steps = steps
     summary.seconds = round(time.perf_counter() - t0, 3)
     log.info("comparison run %s by county (%d units, %d workers): %d versions in %.1f s",
-             run_id, len(sizes), workers, summary.versions_written, summary.seconds)
+             run_id, len(units), workers, summary.versions_written, summary.seconds)
     return summary
 
 
