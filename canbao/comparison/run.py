@@ -7,8 +7,8 @@ order, the parameters and the transaction boundaries:
    base.review_queue), the scope (everyone, or who changed) into base.run_scope with each person's
    county, and the base.run row.
 2. ``county step`` (per unit of work: a county, or a part (by a hash of the ID) of a county larger than
-   ``work.unit_max_persons``; or all at once): temp models c_scope → c_idmap → c_ps, c_si_person,
-   c_enrollment, c_elsewhere → c_person (classification) → c_record (provincial record, hashes) →
+   ``work.unit_max_persons``; or all at once): temp models c_scope → c_idmap → c_ps, c_enrollment_rows →
+   c_si_person, c_enrollment, c_elsewhere → c_person (classification) → c_record (provincial record, hashes) →
    merge into base.person_version / base.person_current and publication.outbox in the SAME
    transaction, plus withdrawal (DELETE, MERGED_DUPLICATE) of persons a reviewer merged away.
 3. ``finish``: counts into base.run.
@@ -61,7 +61,7 @@ _INDEXES: dict[str, list[str]] = {
     "c_changed": ["person_id"],
 }
 # Models read whole by the next one (no index) whose statistics the planner still needs for a join key.
-_STATS: dict[str, list[str]] = {"c_person": ["person_id"]}
+_STATS: dict[str, list[str]] = {"c_person": ["person_id"], "c_enrollment_rows": ["person_id"]}
 
 
 class NoReferenceDate(RuntimeError):
@@ -301,6 +301,7 @@ def _county_step(conn: Connection, params: dict[str, Any], county: str | None, s
     _model(conn, "c_scope", p, steps)
     _model(conn, "c_idmap", p, steps)
     _model(conn, "c_ps", p, steps)
+    _model(conn, "c_enrollment_rows", p, steps)
     _model(conn, "c_si_person", p, steps)
     _model(conn, "c_enrollment", p, steps)
     if _table_exists(conn, "publication.feedback"):

@@ -1,34 +1,17 @@
 -- Each enrollment (person, insurance, start date) as it stands at the reference date: the latest of
--- the snapshot row and the change rows in force, its effective status (benefits paid = RECEIVING;
--- an end date reached = TERMINATED), whether its contributions are stale (last paid month more than
--- :lapse_months before the reference month; never when the insurance data are themselves stale),
--- and since when the status holds.
-with enrollment_rows as (
-    select m.person_id, e.insurance_code, e.start_date, e.employer_uscc, e.status, e.end_date,
-           e.last_paid_month, e.receiving, e.as_of, null::date as effective_date, null::text as change_type
-    from curated.si_enrollment as e
-    join c_idmap as m
-      on m.raw_id = e.person_id
-     and ((m.source is null and e.person_id_status <> 'CHECK_FAIL') or m.source in ('si_enrollment', '*'))
-    union all
-    select m.person_id, e.insurance_code, e.start_date, e.employer_uscc, e.status, e.end_date,
-           e.last_paid_month, e.receiving, e.as_of, e.effective_date, e.change_type
-    from curated.si_enrollment_change as e
-    join c_idmap as m
-      on m.raw_id = e.person_id
-     and ((m.source is null and e.person_id_status <> 'CHECK_FAIL') or m.source in ('si_enrollment_change', '*'))
-    where e.effective_date <= :ref_date
-),
-
-latest as (
+-- the snapshot row and the change rows in force (both in c_enrollment_rows), its effective status
+-- (benefits paid = RECEIVING; an end date reached = TERMINATED), whether its contributions are stale
+-- (last paid month more than :lapse_months before the reference month; never when the insurance
+-- data are themselves stale), and since when the status holds.
+with latest as (
     select distinct on (person_id, insurance_code, start_date) *
-    from enrollment_rows
+    from c_enrollment_rows
     order by person_id, insurance_code, start_date, as_of desc, effective_date desc nulls first
 ),
 
 status_changes as (
     select person_id, insurance_code, start_date, max(effective_date) as changed_on
-    from enrollment_rows
+    from c_enrollment_rows
     where change_type in ('SUSPEND', 'RESUME', 'TERMINATE', 'BENEFIT_START')
     group by person_id, insurance_code, start_date
 ),

@@ -11,12 +11,11 @@ with identity_rows as (
 ),
 
 enrollment_ids as (
-    select m.person_id, bool_or(m.source is not null or e.person_id_status = 'UPGRADED_15') as via_other_id
-    from curated.si_enrollment as e
-    join c_idmap as m
-      on m.raw_id = e.person_id
-     and ((m.source is null and e.person_id_status <> 'CHECK_FAIL') or m.source in ('si_enrollment', '*'))
-    group by m.person_id
+    -- the snapshot enrollment rows, joined with the ID map once per unit in c_enrollment_rows
+    select person_id, bool_or(via_other_id) as via_other_id
+    from c_enrollment_rows
+    where snapshot
+    group by person_id
 ),
 
 chosen as (
