@@ -45,7 +45,6 @@ CATEGORIES = ("DECEASED_ACTIVE", "DUPLICATE", "UNINSURED", "LAPSED", "PARTIAL", 
 # Temp models and the indexes the next models join on.
 _INDEXES: dict[str, list[str]] = {
     "link_obs": ["source, raw_id"],
-    "ps_index": ["person_id"],
     "link_wanted": ["person_id"],
     "link_register_ids": ["person_id"],
     "link_register_blocked": ["person_id", "birth_date", "name"],
@@ -220,14 +219,13 @@ def _prepare(conn: Connection, *, run_id: str, ref_date: dt.date | None, what_if
     linkage["observed"] = n_obs
 
     # scope
-    # scope: a full run reads the whole register (ps_index); an incremental one only what changed
+    # scope: a full run reads the whole register and everyone insured (one statement); an incremental
+    # one only what changed
     # The previous run's scope goes at once: TRUNCATE costs the same for a million rows as for none (a
     # DELETE of a full run's scope was the largest step left in a small incremental run). Runs are
     # serial (the DAGs run one comparison at a time); a what-if run rolls the truncation back.
     conn.execute(sa.text("truncate base.run_scope"))
     if mode == "FULL":
-        _model(conn, "ps_index", params, summary_steps)
-        _model(conn, "scope_person", params, summary_steps, sql_name="scope_universe")
         _exec(conn, "run_scope_insert", params, summary_steps)
     else:
         inc = scope_mod.scope_params(params, prev)

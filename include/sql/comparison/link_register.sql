@@ -1,6 +1,6 @@
 -- The register rows linkage compares with, only for the persons in link_wanted (the candidates of
 -- the flagged IDs, link_candidates_*.sql), so linkage costs in proportion to the city's flagged IDs,
--- not its population. One row per person: the latest of snapshot and change rows (as ps_index);
+-- not its population. One row per person: the latest of snapshot and change rows (as in run_scope_insert);
 -- link_probabilistic applies its blocking itself to that latest row.
 with register as (
     select p.person_id, p.name, p.sex, p.birth_date, p.phone, p.residence_address, p.hukou_region, p.as_of,

@@ -2,13 +2,14 @@
 -- county of the person's latest register row (snapshot or change, looked up by key), else the one
 -- the base holds (looked up by key, only for persons outside the register: a join let the planner
 -- read every wide base row). The same county run_scope_insert gives a full run, without reading the
--- register.
+-- register. scope_person may name a person twice (changed and in the feedback): DISTINCT, since the
+-- table has no key to conflict on (migration 0014).
 insert into base.run_scope (run_id, person_id, county_code)
 select :run_id, s.person_id,
        coalesce(left(r.hukou_region, 6),
                 (select c.county_code from base.person_current as c where c.person_id = s.person_id),
                 '')
-from scope_person as s
+from (select distinct person_id from scope_person) as s
 left join lateral (
     select x.hukou_region
     from (
@@ -23,4 +24,3 @@ left join lateral (
     order by x.as_of desc, x.effective_date desc nulls first
     limit 1
 ) as r on true
-on conflict do nothing
