@@ -1,6 +1,8 @@
 """The local cluster's memory and WAL settings (canbao.conf) are rewritten at every start, so a
 cluster made by an older release gets them, and ALTER SYSTEM still overrides them."""
 
+import os
+
 import psycopg2
 
 from canbao.services.postgres import PgCluster
@@ -47,3 +49,23 @@ def test_settings_follow_the_cluster_object_at_each_start_and_alter_system_wins(
         assert (bigger.pgdata / "postgresql.conf").read_text().count("include_if_exists = 'canbao.conf'") == 1
     finally:
         bigger.stop(mode="immediate")
+
+
+
+def test_platform_shared_buffers_is_a_quarter_of_memory_within_bounds_unless_configured(monkeypatch):
+    from canbao import settings
+    from canbao.services import postgres
+
+    configured: dict[str, str] = {}
+    monkeypatch.setattr(settings, "getenv", lambda name, default=None: configured.get(name, default))
+    for memory_gib, expected in ((2, "1024MB"), (8, "2048MB"), (23, "4096MB"), (64, "4096MB")):
+        monkeypatch.setattr(postgres, "_memory_bytes", lambda g=memory_gib: g * 2**30)
+        assert postgres.platform_shared_buffers() == expected
+    configured["CANBAO_PG_SHARED_BUFFERS"] = "768MB"
+    assert postgres.platform_shared_buffers() == "768MB"
+
+
+def test_memory_is_the_lower_of_the_machine_and_its_cgroup():
+    from canbao.services.postgres import _memory_bytes
+
+    assert 0 < _memory_bytes() <= os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
