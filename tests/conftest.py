@@ -15,8 +15,10 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shutil
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,11 +53,17 @@ def isolated_platform_env(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def test_root() -> Path:
+def test_root() -> Iterator[Path]:
+    """The session's scratch folder (clusters, SFTP roots, Airflow homes: 1-3 GB after a full run),
+    removed when the session ends; ``CANBAO_KEEP_TEST_ROOT=1`` keeps it for a post-mortem."""
     # World-traversable so the postgres server user can reach its data folder.
     root = Path(tempfile.mkdtemp(prefix="canbao-test-"))
     os.chmod(root, 0o755)
-    return root
+    yield root
+    if os.environ.get("CANBAO_KEEP_TEST_ROOT"):
+        print(f"\ntest scratch kept in {root}")
+        return
+    shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

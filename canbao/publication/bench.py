@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -70,3 +71,4 @@ def publish_throughput(pg_url: str, n_records: int = 50_000, gzip: bool = True) 
         with admin.connect() as conn:
             conn.execute(sa.text(f'drop database if exists "{scratch}" with (force)'))
         admin.dispose()
+        shutil.rmtree(workdir, ignore_errors=True)
