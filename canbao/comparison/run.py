@@ -235,7 +235,10 @@ def _prepare(conn: Connection, *, run_id: str, ref_date: dt.date | None, what_if
     scope_size = conn.execute(sa.text("select count(*) from base.run_scope where run_id = :run_id"),
                               params).scalar_one()
 
-    counts = {"config": config.fingerprint(), "si_stale": si_stale, "linkage": linkage}
+    # a first build: no history yet (c_changed then numbers every new person's version 1 unlooked-up)
+    history_empty = conn.execute(sa.text("select not exists (select 1 from base.person_version)")).scalar_one()
+    counts = {"config": config.fingerprint(), "si_stale": si_stale, "linkage": linkage,
+              "history_empty": bool(history_empty)}
     conn.execute(sa.text(
         "insert into base.run (run_id, ref_date, what_if, scope_mode, scope_size, max_delivery_id, counts, "
         "warnings, started_at) values (:run_id, :ref_date, :what_if, :mode, :size, :maxd, cast(:counts as jsonb), "
@@ -263,6 +266,7 @@ def _run_params(conn: Connection, run_id: str, config: ComparisonConfig) -> dict
     return config.params() | {
         "run_id": run_id, "ref_date": row["ref_date"], "now": row["started_at"],
         "si_stale": bool((row["counts"] or {}).get("si_stale")), "what_if": row["what_if"],
+        "history_empty": bool((row["counts"] or {}).get("history_empty")),
     }
 
 
@@ -372,8 +376,7 @@ def run_comparison(db_url: str | None = None, ref_date: dt.date | None = None, w
         try:
             summary = _prepare(conn, run_id=run_id, ref_date=ref_date, what_if=what_if, scope=scope,
                                config=config, now=now, summary_steps=steps)
-            params = config.params() | {"run_id": run_id, "ref_date": summary.ref_date, "now": now,
-                                        "si_stale": bool(summary.warnings)}
+            params = _run_params(conn, run_id, config)
             written = _county_step(conn, params, None, steps, write=not summary.what_if)
             summary.versions_written = written["versions"]
             summary.rows_refreshed = written["refreshed"]

@@ -122,3 +122,27 @@ def test_an_undated_provenance_entry_takes_the_date_of_the_source_that_confirms_
     run_comparison(city.db_url)
     assert city.current(pid)["record"]["sources"]["birth_date"] == {"source": "social_insurance",
                                                                    "as_of": later.isoformat()}
+
+
+def test_a_first_build_numbers_versions_without_the_history_and_a_retried_unit_writes_nothing(city):
+    from canbao.comparison.run import finish, list_units, prepare, run_county
+
+    pids = [city.ps(make_id(f"1990010{i}")) for i in range(1, 4)]
+    city.resident_full(pids[0])
+    run_id = prepare(city.db_url, scope="full")
+    assert city.scalar("select counts ->> 'history_empty' from base.run where run_id = :r", r=run_id) == "true"
+    units = list_units(city.db_url, run_id)
+    first = [run_county(city.db_url, run_id, unit) for unit in units]
+    assert sum(r["versions"] for r in first) == 3
+    # the mapped task retried after its commit: the flag still says "empty", the current rows decide
+    again = [run_county(city.db_url, run_id, unit) for unit in units]
+    assert sum(r["versions"] + r["refreshed"] for r in again) == 0
+    finish(city.db_url, run_id)
+    assert city.rows("select person_id, version from base.person_version order by 1") == [
+        {"person_id": p, "version": 1} for p in sorted(pids)]
+
+    # the next run has a history: a person new to the base looks it up (and finds none)
+    city.ps(make_id("19900105"))
+    run_id = prepare(city.db_url, scope="full")
+    assert city.scalar("select counts ->> 'history_empty' from base.run where run_id = :r", r=run_id) == "false"
+    assert sum(run_county(city.db_url, run_id, u)["versions"] for u in list_units(city.db_url, run_id)) == 1
