@@ -218,9 +218,8 @@ def _prepare(conn: Connection, *, run_id: str, ref_date: dt.date | None, what_if
     )).all())
     linkage["observed"] = n_obs
 
-    # scope
     # scope: a full run reads the whole register and everyone insured (one statement); an incremental
-    # one only what changed
+    # one only what changed.
     # The previous run's scope goes at once: TRUNCATE costs the same for a million rows as for none (a
     # DELETE of a full run's scope was the largest step left in a small incremental run). Runs are
     # serial (the DAGs run one comparison at a time); a what-if run rolls the truncation back.
@@ -263,10 +262,10 @@ def _json(value: Any) -> str:
 def _run_params(conn: Connection, run_id: str, config: ComparisonConfig) -> dict[str, Any]:
     row = conn.execute(sa.text("select ref_date, what_if, counts, started_at from base.run where run_id = :r"),
                        {"r": run_id}).mappings().one()
+    counts = row["counts"] or {}
     return config.params() | {
-        "run_id": run_id, "ref_date": row["ref_date"], "now": row["started_at"],
-        "si_stale": bool((row["counts"] or {}).get("si_stale")), "what_if": row["what_if"],
-        "history_empty": bool((row["counts"] or {}).get("history_empty")),
+        "run_id": run_id, "ref_date": row["ref_date"], "now": row["started_at"], "what_if": row["what_if"],
+        "si_stale": bool(counts.get("si_stale")), "history_empty": bool(counts.get("history_empty")),
     }
 
 

@@ -1,8 +1,8 @@
 -- Persist an incremental run's scope with each person's county (for the per-county steps): the
 -- county of the person's latest register row (snapshot or change, looked up by key), else the one
 -- the base holds (looked up by key, only for persons outside the register: a join let the planner
--- read every wide base row). The same county run_scope_insert gives a full run, without reading the
--- register. scope_person may name a person twice (changed and in the feedback): DISTINCT, since the
+-- read every wide base row). The same county as run_scope_insert.sql gives in a full run, found by key
+-- instead of reading the whole register. scope_person may name a person twice (changed and in the feedback): DISTINCT, since the
 -- table has no key to conflict on (migration 0014).
 insert into base.run_scope (run_id, person_id, county_code)
 select :run_id, s.person_id,
